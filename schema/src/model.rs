@@ -1,0 +1,367 @@
+//! The validated model of an events.toml: a [`Schema`] holds one [`Lake`] and its
+//! [`Event`]s; an event holds its resolved [`Settings`] and its [`Field`]s (columns).
+//!
+//! Everything here is already checked: generators can rely on names being valid, settings
+//! being in range and examples matching their types. Order is document order everywhere.
+
+use serde::Serialize;
+
+use crate::diag::Span;
+use crate::types::Type;
+
+/// A whole, valid events.toml.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Schema {
+    /// The `[lake]` table.
+    pub lake: Lake,
+    /// The `[events.*]` tables, in document order.
+    pub events: Vec<Event>,
+}
+
+impl Schema {
+    /// The event called `name`.
+    pub fn event(&self, name: &str) -> Option<&Event> {
+        self.events.iter().find(|e| e.name == name)
+    }
+
+    /// Number of top-level columns over all events.
+    pub fn column_count(&self) -> usize {
+        self.events.iter().map(|e| e.fields.len()).sum()
+    }
+}
+
+/// The `[lake]` table.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Lake {
+    /// Lake name: the Glue database and the prefix of every resource.
+    pub name: String,
+    /// Free-text description.
+    pub description: Option<String>,
+}
+
+/// One event type: one Kinesis stream, one Firehose delivery stream, one Glue table.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Event {
+    /// Event name (the Glue table name).
+    pub name: String,
+    /// Free-text description (the Glue table description).
+    pub description: Option<String>,
+    /// Top-level field whose value is the Kinesis partition key.
+    pub partition_key: Option<String>,
+    /// Timestamp field holding the event time.
+    pub time_field: Option<String>,
+    /// Settings after applying `[lake.defaults]` and the event's own overrides.
+    pub settings: Settings,
+    /// Columns, in document order.
+    pub fields: Vec<Field>,
+    /// Where the event's table header is in the source.
+    #[serde(skip)]
+    pub span: Span,
+}
+
+impl Event {
+    /// The top-level field called `name`.
+    pub fn field(&self, name: &str) -> Option<&Field> {
+        self.fields.iter().find(|f| f.name == name)
+    }
+
+    /// The partition columns of the event's table, coarsest first (`year`, `month`, …).
+    pub fn partition_columns(&self) -> &'static [PartitionColumn] {
+        self.settings.granularity.partition_columns()
+    }
+
+    /// A stable 64-bit fingerprint of the event's columns (names, JSON keys, types,
+    /// nullability, enums), printed as 16 hex digits. It changes exactly when what a
+    /// producer must send changes; docs and examples do not affect it.
+    pub fn fingerprint(&self) -> String {
+        let mut canonical = String::new();
+        for f in &self.fields {
+            f.write_fingerprint(&mut canonical);
+            canonical.push(';');
+        }
+        format!("{:016x}", fnv1a64(canonical.as_bytes()))
+    }
+}
+
+fn fnv1a64(bytes: &[u8]) -> u64 {
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in bytes {
+        hash ^= u64::from(*b);
+        hash = hash.wrapping_mul(0x0000_0100_0000_01b3);
+    }
+    hash
+}
+
+/// A column or a struct field.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Field {
+    /// Column name, lowercase snake case.
+    pub name: String,
+    /// Column type.
+    #[serde(rename = "type")]
+    pub ty: Type,
+    /// Whether producers must always send a non-null value.
+    pub required: bool,
+    /// Documentation (Glue column comment).
+    pub doc: Option<String>,
+    /// Allowed values of a text column (empty: any value).
+    #[serde(rename = "enum")]
+    pub enum_values: Vec<String>,
+    /// Example value, in the JSON form the producer sends.
+    pub example: Option<serde_json::Value>,
+    /// The JSON key the producer writes, when it differs from `name`.
+    pub json: Option<String>,
+    /// Where the field's key is in the source.
+    #[serde(skip)]
+    pub span: Span,
+}
+
+impl Field {
+    /// A nullable, undocumented field, as declared inside a `struct<…>` type string.
+    pub fn from_type_string(name: String, ty: Type, span: Span) -> Self {
+        Self {
+            name,
+            ty,
+            required: false,
+            doc: None,
+            enum_values: Vec::new(),
+            example: None,
+            json: None,
+            span,
+        }
+    }
+
+    /// The key this field has in the producer's JSON.
+    pub fn json_key(&self) -> &str {
+        self.json.as_deref().unwrap_or(&self.name)
+    }
+
+    fn write_fingerprint(&self, out: &mut String) {
+        use std::fmt::Write as _;
+        let _ = write!(
+            out,
+            "{}|{}|{}|{}|{}",
+            self.name,
+            self.json_key(),
+            self.ty,
+            self.required,
+            self.enum_values.join(",")
+        );
+        if let Type::Struct { fields } = &self.ty {
+            out.push('{');
+            for f in fields {
+                f.write_fingerprint(out);
+                out.push(';');
+            }
+            out.push('}');
+        }
+    }
+}
+
+/// Per-event settings; every key can be set in `[lake.defaults]` and overridden per event.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Settings {
+    /// Kinesis capacity mode.
+    pub stream_mode: StreamMode,
+    /// Shard count (provisioned streams only).
+    pub shards: u32,
+    /// Kinesis retention, 24..=8760 hours.
+    pub retention_hours: u32,
+    /// Firehose buffering interval, 0..=900 seconds.
+    pub buffer_interval_seconds: u32,
+    /// Firehose buffering size, 64..=128 MiB (Parquet conversion needs at least 64).
+    pub buffer_size_mb: u32,
+    /// Parquet compression.
+    pub parquet_compression: Compression,
+    /// Days until raw JSON backups expire.
+    pub raw_retention_days: u32,
+    /// Partition by arrival time or by the event's `time_field`.
+    pub partitioning: Partitioning,
+    /// Finest time partition.
+    pub granularity: Granularity,
+    /// How Athena finds partitions.
+    pub catalog: Catalog,
+    /// Crawler schedule, an AWS 6-field cron expression.
+    pub crawler_schedule: String,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            stream_mode: StreamMode::Provisioned,
+            shards: 1,
+            retention_hours: 24,
+            buffer_interval_seconds: 60,
+            buffer_size_mb: 64,
+            parquet_compression: Compression::Snappy,
+            raw_retention_days: 30,
+            partitioning: Partitioning::Arrival,
+            granularity: Granularity::Hour,
+            catalog: Catalog::Projection,
+            crawler_schedule: "cron(15,45 * * * ? *)".to_owned(),
+        }
+    }
+}
+
+/// Defines a settings enum with its TOML spellings in one place.
+macro_rules! setting_enum {
+    ($(#[$meta:meta])* $name:ident { $($(#[$vmeta:meta])* $variant:ident = $text:literal),+ $(,)? }) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, schemars::JsonSchema)]
+        pub enum $name {
+            $($(#[$vmeta])* #[serde(rename = $text)] $variant),+
+        }
+
+        impl $name {
+            /// Every accepted spelling, in declaration order.
+            pub const NAMES: &'static [&'static str] = &[$($text),+];
+
+            /// Parses the TOML spelling.
+            pub fn from_name(s: &str) -> Option<Self> {
+                match s {
+                    $($text => Some(Self::$variant),)+
+                    _ => None,
+                }
+            }
+
+            /// The TOML spelling.
+            pub fn name(self) -> &'static str {
+                match self {
+                    $(Self::$variant => $text,)+
+                }
+            }
+        }
+    };
+}
+
+setting_enum! {
+    /// Kinesis capacity mode.
+    StreamMode { /// Fixed shard count.
+        Provisioned = "provisioned", /// Scales automatically.
+        OnDemand = "on_demand" }
+}
+
+setting_enum! {
+    /// Parquet compression codec.
+    Compression { /// Snappy (Firehose's default).
+        Snappy = "snappy", /// Gzip.
+        Gzip = "gzip", /// None.
+        Uncompressed = "uncompressed" }
+}
+
+impl Compression {
+    /// The `ParquetSerDe.Compression` value Firehose expects.
+    pub fn firehose(self) -> &'static str {
+        match self {
+            Compression::Snappy => "SNAPPY",
+            Compression::Gzip => "GZIP",
+            Compression::Uncompressed => "UNCOMPRESSED",
+        }
+    }
+}
+
+setting_enum! {
+    /// What time partitions are based on.
+    Partitioning { /// Firehose arrival time (`!{timestamp:…}`), as the seed design.
+        Arrival = "arrival", /// The event's `time_field`, through dynamic partitioning.
+        EventTime = "event_time" }
+}
+
+setting_enum! {
+    /// Finest time partition.
+    Granularity { /// `year=`
+        Year = "year", /// `year=/month=`
+        Month = "month", /// `year=/month=/day=`
+        Day = "day", /// `year=/month=/day=/hour=`
+        Hour = "hour" }
+}
+
+setting_enum! {
+    /// How the Glue table learns about partitions.
+    Catalog { /// Athena partition projection (no crawler needed).
+        Projection = "projection", /// A Glue crawler on the table.
+        Crawler = "crawler", /// Both.
+        Both = "both" }
+}
+
+impl Catalog {
+    /// Whether partition projection properties are set on the table.
+    pub fn projection(self) -> bool {
+        matches!(self, Catalog::Projection | Catalog::Both)
+    }
+
+    /// Whether a crawler is generated.
+    pub fn crawler(self) -> bool {
+        matches!(self, Catalog::Crawler | Catalog::Both)
+    }
+}
+
+/// A time partition column (`year`, `month`, `day`, `hour`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct PartitionColumn {
+    /// Column name.
+    pub name: &'static str,
+    /// Java `DateTimeFormatter` pattern Firehose evaluates (`yyyy`, `MM`, `dd`, `HH`).
+    pub pattern: &'static str,
+    /// `strftime` pattern for the same value (jq in dynamic partitioning, local lake).
+    pub strftime: &'static str,
+    /// Smallest value.
+    pub min: u32,
+    /// Largest value.
+    pub max: u32,
+    /// Zero-padded width in paths (`01`), 0 for none.
+    pub digits: u8,
+}
+
+const PARTITION_COLUMNS: [PartitionColumn; 4] = [
+    PartitionColumn {
+        name: "year",
+        pattern: "yyyy",
+        strftime: "%Y",
+        min: 2000,
+        max: 2199,
+        digits: 0,
+    },
+    PartitionColumn {
+        name: "month",
+        pattern: "MM",
+        strftime: "%m",
+        min: 1,
+        max: 12,
+        digits: 2,
+    },
+    PartitionColumn {
+        name: "day",
+        pattern: "dd",
+        strftime: "%d",
+        min: 1,
+        max: 31,
+        digits: 2,
+    },
+    PartitionColumn {
+        name: "hour",
+        pattern: "HH",
+        strftime: "%H",
+        min: 0,
+        max: 23,
+        digits: 2,
+    },
+];
+
+impl Granularity {
+    /// The partition columns down to this granularity.
+    pub fn partition_columns(self) -> &'static [PartitionColumn] {
+        let n = match self {
+            Granularity::Year => 1,
+            Granularity::Month => 2,
+            Granularity::Day => 3,
+            Granularity::Hour => 4,
+        };
+        &PARTITION_COLUMNS[..n]
+    }
+
+    /// Every partition column name any granularity may use.
+    pub fn all_partition_column_names() -> impl Iterator<Item = &'static str> {
+        PARTITION_COLUMNS.iter().map(|c| c.name)
+    }
+}

@@ -1,0 +1,264 @@
+//! Timestamps and dates in the forms Firehose's OpenX JSON deserializer accepts, and the one
+//! canonical form eventlake writes (`2024-01-05T01:05:00.000Z`).
+//!
+//! Accepted (AWS_FACTS §2.1): `yyyy-MM-dd'T'HH:mm:ss[.f{1,9}]Z` with a literal `Z`,
+//! `yyyy-[M]M-[d]d HH:mm:ss[.f{1,9}]`, epoch seconds, epoch milliseconds and float epoch
+//! seconds. Numeric offsets such as `+00:00` are *not* accepted by Firehose, so they are
+//! rejected here too. All instants are UTC.
+
+/// A UTC instant with nanosecond precision.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Instant {
+    /// Seconds since 1970-01-01T00:00:00Z.
+    pub secs: i64,
+    /// Nanoseconds within the second.
+    pub nanos: u32,
+}
+
+/// Epoch numbers with more digits than this are milliseconds (year 5138 in seconds).
+const MILLIS_THRESHOLD: i128 = 100_000_000_000;
+
+impl Instant {
+    /// Microseconds since the epoch (Parquet `TIMESTAMP(MICROS)`).
+    pub fn micros(&self) -> i64 {
+        self.secs
+            .saturating_mul(1_000_000)
+            .saturating_add(i64::from(self.nanos / 1_000))
+    }
+
+    /// Civil date and time in UTC: (year, month, day, hour, minute, second).
+    pub fn civil(&self) -> (i64, u32, u32, u32, u32, u32) {
+        let days = self.secs.div_euclid(86_400);
+        let rem = self.secs.rem_euclid(86_400);
+        let (y, m, d) = civil_from_days(days);
+        let rem = u32::try_from(rem).unwrap_or(0);
+        (y, m, d, rem / 3600, rem / 60 % 60, rem % 60)
+    }
+
+    /// The canonical form: `yyyy-MM-ddTHH:mm:ss.fffZ` (more fraction digits only when needed).
+    pub fn format(&self) -> String {
+        let (y, mo, d, h, mi, s) = self.civil();
+        let frac = if self.nanos.is_multiple_of(1_000_000) {
+            format!("{:03}", self.nanos / 1_000_000)
+        } else if self.nanos.is_multiple_of(1_000) {
+            format!("{:06}", self.nanos / 1_000)
+        } else {
+            format!("{:09}", self.nanos)
+        };
+        format!("{y:04}-{mo:02}-{d:02}T{h:02}:{mi:02}:{s:02}.{frac}Z")
+    }
+}
+
+/// Parses a timestamp string in one of the OpenX-accepted text forms.
+pub fn parse_timestamp_str(s: &str) -> Option<Instant> {
+    if let Some(rest) = s.strip_suffix('Z') {
+        let (date, time) = rest.split_once('T')?;
+        let (y, m, d) = parse_ymd(date, true)?;
+        instant(y, m, d, time)
+    } else {
+        let (date, time) = s.split_once(' ')?;
+        let (y, m, d) = parse_ymd(date, false)?;
+        instant(y, m, d, time)
+    }
+}
+
+/// Parses an epoch number as OpenX reads it: integer seconds, integer milliseconds (more
+/// than 11 digits), or fractional seconds. `text` is the JSON number as written.
+pub fn parse_epoch(text: &str) -> Option<Instant> {
+    let (int_part, frac_part) = match text.split_once('.') {
+        Some((i, f)) => (i, Some(f)),
+        None => (text, None),
+    };
+    if text.contains(['e', 'E']) {
+        return None;
+    }
+    let int: i128 = int_part.parse().ok()?;
+    match frac_part {
+        None if int.abs() >= MILLIS_THRESHOLD => {
+            let secs = i64::try_from(int.div_euclid(1000)).ok()?;
+            let nanos = u32::try_from(int.rem_euclid(1000) * 1_000_000).ok()?;
+            checked(Instant { secs, nanos })
+        }
+        None => checked(Instant {
+            secs: i64::try_from(int).ok()?,
+            nanos: 0,
+        }),
+        Some(frac) => {
+            if frac.is_empty() || frac.len() > 9 || !frac.bytes().all(|b| b.is_ascii_digit()) {
+                return None;
+            }
+            let mut nanos: u32 = frac.parse().ok()?;
+            nanos *= 10u32.pow(9 - u32::try_from(frac.len()).ok()?);
+            let secs = i64::try_from(int).ok()?;
+            if int_part.starts_with('-') && nanos > 0 {
+                checked(Instant {
+                    secs: secs - 1,
+                    nanos: 1_000_000_000 - nanos,
+                })
+            } else {
+                checked(Instant { secs, nanos })
+            }
+        }
+    }
+}
+
+/// Keeps instants within years 1..=9999, the range every reader handles.
+fn checked(i: Instant) -> Option<Instant> {
+    const MIN: i64 = -62_135_596_800; // 0001-01-01T00:00:00Z
+    const MAX: i64 = 253_402_300_799; // 9999-12-31T23:59:59Z
+    (MIN..=MAX).contains(&i.secs).then_some(i)
+}
+
+fn instant(y: i64, m: u32, d: u32, time: &str) -> Option<Instant> {
+    let (hms, frac) = match time.split_once('.') {
+        Some((a, b)) => (a, Some(b)),
+        None => (time, None),
+    };
+    let mut parts = hms.split(':');
+    let h = two_digits(parts.next()?)?;
+    let mi = two_digits(parts.next()?)?;
+    let s = two_digits(parts.next()?)?;
+    if parts.next().is_some() || h > 23 || mi > 59 || s > 59 {
+        return None;
+    }
+    let nanos = match frac {
+        None => 0,
+        Some(f) if !f.is_empty() && f.len() <= 9 && f.bytes().all(|b| b.is_ascii_digit()) => {
+            let n: u32 = f.parse().ok()?;
+            n * 10u32.pow(9 - u32::try_from(f.len()).ok()?)
+        }
+        Some(_) => return None,
+    };
+    let days = days_from_civil(y, m, d);
+    let secs = days * 86_400 + i64::from(h * 3600 + mi * 60 + s);
+    checked(Instant { secs, nanos })
+}
+
+fn two_digits(s: &str) -> Option<u32> {
+    (s.len() == 2 && s.bytes().all(|b| b.is_ascii_digit()))
+        .then(|| s.parse().ok())
+        .flatten()
+}
+
+/// Parses a `yyyy-MM-dd` date (the only form eventlake writes and OpenX reads for `date`).
+pub fn parse_date(s: &str) -> Option<(i64, u32, u32)> {
+    parse_ymd(s, true)
+}
+
+/// Days since 1970-01-01 of a `yyyy-MM-dd` date.
+pub fn date_to_days(s: &str) -> Option<i64> {
+    let (y, m, d) = parse_date(s)?;
+    Some(days_from_civil(y, m, d))
+}
+
+fn parse_ymd(s: &str, strict_width: bool) -> Option<(i64, u32, u32)> {
+    let mut parts = s.split('-');
+    let (y, m, d) = (parts.next()?, parts.next()?, parts.next()?);
+    if parts.next().is_some()
+        || y.len() != 4
+        || !y.bytes().all(|b| b.is_ascii_digit())
+        || !m.bytes().all(|b| b.is_ascii_digit())
+        || !d.bytes().all(|b| b.is_ascii_digit())
+    {
+        return None;
+    }
+    let width_ok = |p: &str| {
+        if strict_width {
+            p.len() == 2
+        } else {
+            (1..=2).contains(&p.len())
+        }
+    };
+    if !width_ok(m) || !width_ok(d) {
+        return None;
+    }
+    let (y, m, d): (i64, u32, u32) = (y.parse().ok()?, m.parse().ok()?, d.parse().ok()?);
+    if y < 1 || !(1..=12).contains(&m) || d < 1 || d > days_in_month(y, m) {
+        return None;
+    }
+    Some((y, m, d))
+}
+
+fn days_in_month(y: i64, m: u32) -> u32 {
+    match m {
+        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+        4 | 6 | 9 | 11 => 30,
+        _ if (y % 4 == 0 && y % 100 != 0) || y % 400 == 0 => 29,
+        _ => 28,
+    }
+}
+
+/// Days since 1970-01-01 of a civil date (Howard Hinnant's algorithm).
+pub fn days_from_civil(y: i64, m: u32, d: u32) -> i64 {
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let m = i64::from(m);
+    let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + i64::from(d) - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
+/// Civil date of a day count since 1970-01-01.
+pub fn civil_from_days(z: i64) -> (i64, u32, u32) {
+    let z = z + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let y = yoe + era * 400;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = u32::try_from(doy - (153 * mp + 2) / 5 + 1).unwrap_or(1);
+    let m = u32::try_from(if mp < 10 { mp + 3 } else { mp - 9 }).unwrap_or(1);
+    (if m <= 2 { y + 1 } else { y }, m, d)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn openx_text_forms() {
+        let t = parse_timestamp_str("2020-01-05T01:05:00.000Z").map(|i| i.format());
+        assert_eq!(t.as_deref(), Some("2020-01-05T01:05:00.000Z"));
+        let t = parse_timestamp_str("2017-02-07 15:13:01.14").map(|i| i.format());
+        assert_eq!(t.as_deref(), Some("2017-02-07T15:13:01.140Z"));
+        let t = parse_timestamp_str("2017-2-7 15:13:01").map(|i| i.format());
+        assert_eq!(t.as_deref(), Some("2017-02-07T15:13:01.000Z"));
+        let t = parse_timestamp_str("2017-02-07T15:13:01.39256Z").map(|i| i.format());
+        assert_eq!(t.as_deref(), Some("2017-02-07T15:13:01.392560Z"));
+    }
+
+    #[test]
+    fn offsets_and_other_layouts_are_rejected() {
+        for s in [
+            "2026-05-21T14:00:00+00:00",
+            "2026-05-21",
+            "2026-05-21T14:00:00",
+            "2026-02-30 00:00:00",
+            "2026-05-21T24:00:00Z",
+            "yesterday",
+        ] {
+            assert_eq!(parse_timestamp_str(s), None, "{s}");
+        }
+    }
+
+    #[test]
+    fn epoch_forms() {
+        let s = parse_epoch("1518033528").map(|i| i.format());
+        assert_eq!(s.as_deref(), Some("2018-02-07T19:58:48.000Z"));
+        let ms = parse_epoch("1518033528123").map(|i| i.format());
+        assert_eq!(ms.as_deref(), Some("2018-02-07T19:58:48.123Z"));
+        let f = parse_epoch("1518033528.5").map(|i| i.format());
+        assert_eq!(f.as_deref(), Some("2018-02-07T19:58:48.500Z"));
+        assert_eq!(parse_epoch("1e9"), None);
+    }
+
+    #[test]
+    fn civil_round_trip() {
+        for days in [-719_468, -1, 0, 1, 18_000, 2_932_896] {
+            let (y, m, d) = civil_from_days(days);
+            assert_eq!(days_from_civil(y, m, d), days);
+        }
+    }
+}
