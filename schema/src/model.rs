@@ -318,8 +318,8 @@ const PARTITION_COLUMNS: [PartitionColumn; 4] = [
         name: "year",
         pattern: "yyyy",
         strftime: "%Y",
-        min: 2000,
-        max: 2199,
+        min: 2020,
+        max: 2100,
         digits: 0,
     },
     PartitionColumn {

@@ -1,0 +1,102 @@
+//! Command-line arguments (clap derive). Only the shape of the command line lives here;
+//! [`crate::run`] dispatches to the commands.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// eventlake turns one events.toml into a complete streaming data lake on AWS
+/// (Kinesis → Firehose → S3 Parquet → Glue → Athena) and typed producers for it.
+#[derive(Debug, Parser)]
+#[command(name = "eventlake", version, about, long_about = None)]
+#[command(after_help = "Start with `eventlake init`, then `eventlake gen --schema events.toml`.")]
+pub struct Cli {
+    /// When to use colours in messages.
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto, global = true)]
+    pub color: ColorChoice,
+
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Colour output.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorChoice {
+    /// Colours when writing to a terminal and `NO_COLOR` is unset.
+    Auto,
+    /// Always.
+    Always,
+    /// Never.
+    Never,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Check an events.toml and print every problem, or a one-line summary.
+    Validate(ValidateArgs),
+    /// Generate the data lake (CloudFormation, Glue, Firehose, Athena, JSON Schema, samples,
+    /// docs) from an events.toml.
+    Gen(GenArgs),
+    /// Print the JSON Schema of the events.toml format (for editor completion).
+    SchemaJson(SchemaJsonArgs),
+    /// Write a commented starter events.toml.
+    Init(InitArgs),
+}
+
+/// Where the schema is.
+#[derive(Debug, Args)]
+pub struct SchemaArg {
+    /// Path of the events.toml.
+    #[arg(long, short = 's', default_value = "events.toml", value_name = "PATH")]
+    pub schema: PathBuf,
+}
+
+/// `eventlake validate`
+#[derive(Debug, Args)]
+pub struct ValidateArgs {
+    #[command(flatten)]
+    #[allow(missing_docs, reason = "flattened; documented on the type")]
+    pub schema: SchemaArg,
+}
+
+/// `eventlake gen`
+#[derive(Debug, Args)]
+pub struct GenArgs {
+    #[command(flatten)]
+    #[allow(missing_docs, reason = "flattened; documented on the type")]
+    pub schema: SchemaArg,
+
+    /// Output folder [default: `out/` next to the schema].
+    #[arg(long, short = 'o', value_name = "DIR")]
+    pub out: Option<PathBuf>,
+
+    /// Generate only these targets (comma-separated).
+    #[arg(long, value_delimiter = ',', value_name = "TARGET")]
+    pub only: Vec<crate::targets::Target>,
+
+    /// Use templates from DIR where a file of the same name exists there.
+    #[arg(long, value_name = "DIR")]
+    pub templates: Option<PathBuf>,
+
+    /// Write nothing; exit 1 if any generated file is stale, missing or extra.
+    #[arg(long)]
+    pub check: bool,
+}
+
+/// `eventlake schema-json`
+#[derive(Debug, Args)]
+pub struct SchemaJsonArgs {
+    /// Write to FILE instead of standard output.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub out: Option<PathBuf>,
+}
+
+/// `eventlake init`
+#[derive(Debug, Args)]
+pub struct InitArgs {
+    /// Where to write the starter schema (never overwritten).
+    #[arg(long, short = 'o', default_value = "events.toml", value_name = "PATH")]
+    pub out: PathBuf,
+}

@@ -1,0 +1,275 @@
+//! The eventlake command-line tool as a library: argument types ([`Cli`]), [`run`], and the
+//! pure generation entry point [`render_all`] that tests and other tools call directly.
+//!
+//! Not a public API; versioned with the workspace.
+//!
+//! Exit codes: 0 success; 1 the operation failed or `--check` found stale files; 2 the input
+//! (schema or arguments) is invalid.
+
+use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+pub mod cli;
+pub mod output;
+pub mod plan;
+pub mod render;
+pub mod targets;
+pub mod templates;
+
+pub use cli::Cli;
+pub use targets::{RenderOptions, Target, render_all};
+
+use cli::{ColorChoice, Command, GenArgs, InitArgs, SchemaJsonArgs, ValidateArgs};
+use eventlake_schema::{Loaded, Report};
+
+/// Exit code for invalid input.
+pub const EXIT_INVALID: u8 = 2;
+/// Exit code for a failed operation or a failed `--check`.
+pub const EXIT_FAILED: u8 = 1;
+
+/// Errors of the CLI (schema problems are a [`Report`], rendered separately).
+#[derive(Debug)]
+pub enum Error {
+    /// A template failed to render.
+    Template {
+        /// Template name.
+        name: String,
+        /// Message with source context.
+        detail: String,
+    },
+    /// A file operation failed.
+    Io {
+        /// What was being done.
+        action: String,
+        /// The underlying error.
+        source: std::io::Error,
+    },
+    /// Anything else, already phrased for the user.
+    Message(String),
+}
+
+impl std::fmt::Display for Error {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Error::Template { name, detail } => {
+                write!(f, "template `{name}` failed to render:\n{detail}")
+            }
+            Error::Io { action, source } => write!(f, "{action}: {source}"),
+            Error::Message(m) => f.write_str(m),
+        }
+    }
+}
+
+impl std::error::Error for Error {}
+
+fn io_err(action: impl Into<String>) -> impl FnOnce(std::io::Error) -> Error {
+    let action = action.into();
+    move |source| Error::Io { action, source }
+}
+
+struct Term {
+    color: bool,
+}
+
+impl Term {
+    fn new(choice: ColorChoice) -> Self {
+        let color = match choice {
+            ColorChoice::Always => true,
+            ColorChoice::Never => false,
+            ColorChoice::Auto => {
+                std::env::var_os("NO_COLOR").is_none() && std::io::stderr().is_terminal()
+            }
+        };
+        Self { color }
+    }
+
+    fn error(&self, msg: &str) {
+        let mut err = std::io::stderr().lock();
+        if self.color {
+            let _ = writeln!(err, "\x1b[1;31merror\x1b[0m\x1b[1m: {msg}\x1b[0m");
+        } else {
+            let _ = writeln!(err, "error: {msg}");
+        }
+    }
+
+    fn report(&self, report: &Report) {
+        let _ = write!(std::io::stderr().lock(), "{}", report.render(self.color));
+    }
+}
+
+/// Runs the CLI and returns the process exit code.
+pub fn run(cli: &Cli) -> ExitCode {
+    let term = Term::new(cli.color);
+    let result = match &cli.command {
+        Command::Validate(a) => validate(&term, a),
+        Command::Gen(a) => generate(&term, a),
+        Command::SchemaJson(a) => schema_json(a),
+        Command::Init(a) => init(a),
+    };
+    match result {
+        Ok(code) => ExitCode::from(code),
+        Err(e) => {
+            term.error(&e.to_string());
+            ExitCode::from(EXIT_FAILED)
+        }
+    }
+}
+
+/// Loads a schema, printing diagnostics; `None` means it was invalid (already reported).
+fn load(term: &Term, path: &Path) -> Option<Loaded> {
+    match eventlake_schema::load_path(path) {
+        Ok(loaded) => {
+            if !loaded.warnings.diagnostics.is_empty() {
+                term.report(&loaded.warnings);
+            }
+            Some(loaded)
+        }
+        Err(report) => {
+            term.report(&report);
+            None
+        }
+    }
+}
+
+fn validate(term: &Term, args: &ValidateArgs) -> Result<u8, Error> {
+    let Some(loaded) = load(term, &args.schema.schema) else {
+        return Ok(EXIT_INVALID);
+    };
+    let s = &loaded.schema;
+    println!(
+        "ok: lake {}, {} event{}, {} column{}",
+        s.lake.name,
+        s.events.len(),
+        eventlake_schema::diag::plural(s.events.len()),
+        s.column_count(),
+        eventlake_schema::diag::plural(s.column_count()),
+    );
+    Ok(0)
+}
+
+/// The default output folder: `out/` next to the schema.
+pub fn default_out_dir(schema: &Path) -> PathBuf {
+    match schema.parent().filter(|p| !p.as_os_str().is_empty()) {
+        Some(dir) => dir.join("out"),
+        None => PathBuf::from("out"),
+    }
+}
+
+fn generate(term: &Term, args: &GenArgs) -> Result<u8, Error> {
+    let schema_path = &args.schema.schema;
+    let Some(loaded) = load(term, schema_path) else {
+        return Ok(EXIT_INVALID);
+    };
+    let out_dir = args
+        .out
+        .clone()
+        .unwrap_or_else(|| default_out_dir(schema_path));
+    let source_name = schema_path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "events.toml".to_owned());
+    let opts = RenderOptions {
+        only: args.only.clone(),
+        templates: args.templates.as_deref(),
+        source_name,
+    };
+    let artifacts = render_all(&loaded.schema, &opts)?;
+    let prune = args.only.is_empty();
+    if args.check {
+        let report = output::check(&out_dir, &artifacts, prune)
+            .map_err(io_err(format!("cannot read {}", out_dir.display())))?;
+        return Ok(print_check(term, &out_dir, schema_path, &report));
+    }
+    let summary = output::write_all(&out_dir, &artifacts, prune)
+        .map_err(io_err(format!("cannot write to {}", out_dir.display())))?;
+    for p in &summary.written {
+        println!("  wrote    {}", out_dir.join(p).display());
+    }
+    for p in &summary.removed {
+        println!("  removed  {}", out_dir.join(p).display());
+    }
+    println!(
+        "{}: {} written, {} unchanged, {} removed",
+        out_dir.display(),
+        summary.written.len(),
+        summary.unchanged.len(),
+        summary.removed.len()
+    );
+    Ok(0)
+}
+
+fn print_check(term: &Term, out_dir: &Path, schema: &Path, report: &output::CheckReport) -> u8 {
+    if report.is_fresh() {
+        println!("{}: all {} generated files are current", out_dir.display(), report.current);
+        return 0;
+    }
+    let mut err = std::io::stderr().lock();
+    for (path, diff) in &report.stale {
+        let _ = writeln!(err, "stale:   {}", out_dir.join(path).display());
+        for line in diff.lines().take(40) {
+            let colored = match line.as_bytes().first() {
+                Some(b'+') if term.color && !line.starts_with("+++") => format!("\x1b[32m{line}\x1b[0m"),
+                Some(b'-') if term.color && !line.starts_with("---") => format!("\x1b[31m{line}\x1b[0m"),
+                _ => line.to_owned(),
+            };
+            let _ = writeln!(err, "    {colored}");
+        }
+        if diff.lines().count() > 40 {
+            let _ = writeln!(err, "    … (diff truncated)");
+        }
+    }
+    for path in &report.missing {
+        let _ = writeln!(err, "missing: {}", out_dir.join(path).display());
+    }
+    for path in &report.extra {
+        let _ = writeln!(err, "extra:   {} (no longer generated)", out_dir.join(path).display());
+    }
+    drop(err);
+    let n = report.stale.len() + report.missing.len() + report.extra.len();
+    term.error(&format!(
+        "{n} generated file{} out of date; run `eventlake gen --schema {}` and commit the result",
+        eventlake_schema::diag::plural(n),
+        schema.display()
+    ));
+    EXIT_FAILED
+}
+
+fn schema_json(args: &SchemaJsonArgs) -> Result<u8, Error> {
+    let text = eventlake_schema::format::json_schema_text();
+    match &args.out {
+        Some(path) => {
+            std::fs::write(path, text).map_err(io_err(format!("cannot write {}", path.display())))?;
+        }
+        None => print!("{text}"),
+    }
+    Ok(0)
+}
+
+/// The commented starter schema `eventlake init` writes.
+pub const STARTER_SCHEMA: &str = include_str!("starter.toml");
+
+fn init(args: &InitArgs) -> Result<u8, Error> {
+    let path = &args.out;
+    let file = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(path);
+    match file {
+        Ok(mut f) => {
+            f.write_all(STARTER_SCHEMA.as_bytes())
+                .map_err(io_err(format!("cannot write {}", path.display())))?;
+            println!(
+                "wrote {}; next: edit it, then `eventlake gen --schema {}`",
+                path.display(),
+                path.display()
+            );
+            Ok(0)
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Err(Error::Message(format!(
+            "{} already exists; refusing to overwrite it (choose another path with --out)",
+            path.display()
+        ))),
+        Err(e) => Err(io_err(format!("cannot create {}", path.display()))(e)),
+    }
+}

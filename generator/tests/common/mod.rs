@@ -1,0 +1,68 @@
+//! Shared helpers: the fixture lakes, rendering them, and locating the pinned external
+//! tools that `scripts/setup-tools` installs into `.venv-tools/`.
+
+#![allow(dead_code, reason = "each test module uses a different subset")]
+
+use std::path::{Path, PathBuf};
+
+use eventlake_cli::{RenderOptions, output::Artifact, render_all};
+use eventlake_schema::Schema;
+
+/// The repository root.
+pub fn repo_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+/// The example lake and every valid fixture lake: `(name, path)`.
+pub fn valid_lakes() -> Vec<(String, PathBuf)> {
+    let mut lakes = vec![("example".to_owned(), repo_root().join("events.toml"))];
+    let dir = repo_root().join("schema/tests/fixtures/valid");
+    let mut fixtures: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .unwrap_or_else(|e| panic!("cannot read {}: {e}", dir.display()))
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "toml"))
+        .collect();
+    fixtures.sort();
+    for p in fixtures {
+        let name = p.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+        lakes.push((name, p));
+    }
+    lakes
+}
+
+/// Loads a schema that must be valid.
+pub fn load(path: &Path) -> Schema {
+    match eventlake_schema::load_path(path) {
+        Ok(l) => l.schema,
+        Err(r) => panic!("{} should be valid:\n{}", path.display(), r.render(false)),
+    }
+}
+
+/// Renders every target of a lake in memory.
+pub fn render(schema: &Schema) -> Vec<Artifact> {
+    render_all(schema, &RenderOptions::default()).unwrap_or_else(|e| panic!("render failed: {e}"))
+}
+
+/// Renders a lake into a fresh temporary folder and returns it.
+pub fn render_to_dir(name: &str, schema: &Schema) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("eventlake-test-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    for a in render(schema) {
+        let p = dir.join(&a.path);
+        std::fs::create_dir_all(p.parent().unwrap_or(&dir)).unwrap_or_else(|e| panic!("{e}"));
+        std::fs::write(&p, a.contents).unwrap_or_else(|e| panic!("{e}"));
+    }
+    dir
+}
+
+/// A pinned tool from `.venv-tools/bin`. The README's test command installs them
+/// (`scripts/setup-tools`); a missing tool is a failure, never a skip.
+pub fn tool(name: &str) -> PathBuf {
+    let p = repo_root().join(".venv-tools/bin").join(name);
+    assert!(
+        p.exists(),
+        "{} is missing: run `scripts/setup-tools` (the README's test command does)",
+        p.display()
+    );
+    p
+}
