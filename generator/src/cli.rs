@@ -8,11 +8,11 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 /// eventlake turns one events.toml into a complete streaming data lake on AWS
 /// (Kinesis → Firehose → S3 Parquet → Glue → Athena) and typed producers for it.
 #[derive(Debug, Parser)]
-#[command(name = "eventlake", version, about, long_about = None)]
+#[command(name = "eventlake", version)]
 #[command(after_help = "Start with `eventlake init`, then `eventlake gen --schema events.toml`.")]
 pub struct Cli {
-    /// When to use colours in messages.
-    #[arg(long, value_enum, default_value_t = ColorChoice::Auto, global = true)]
+    /// When to use colours in messages: auto, always or never.
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto, global = true, hide_possible_values = true)]
     pub color: ColorChoice,
 
     /// What to do.

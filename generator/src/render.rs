@@ -5,8 +5,9 @@
 //! - undefined values are errors (`UndefinedBehavior::Strict`), never empty strings;
 //! - there is no auto-escaping; templates quote explicitly with the filters below:
 //!   `yaml_str` (a double-quoted YAML scalar), `ddl_ident` / `dml_ident` (Athena DDL and DML
-//!   identifiers, quoted only when needed), `sql_str` (a single-quoted SQL literal) and
-//!   `json` (compact JSON);
+//!   identifiers, quoted only when needed), `sql_str` (a single-quoted SQL literal),
+//!   `ddl_str` (a single-quoted Hive/Athena DDL literal, backslash escapes) and `json`
+//!   (compact JSON);
 //! - templates come from the binary (`templates/` embedded at build time) unless
 //!   `--templates DIR` has a file of the same name.
 
@@ -52,6 +53,7 @@ pub fn environment(overrides: Option<&Path>) -> Environment<'static> {
     env.add_filter("ddl_ident", |s: String| plan::ddl_ident(&s));
     env.add_filter("dml_ident", |s: String| plan::dml_ident(&s));
     env.add_filter("sql_str", sql_str);
+    env.add_filter("ddl_str", ddl_str);
     env.add_filter("json", json);
     env
 }
@@ -73,6 +75,30 @@ pub fn sql_str(value: &Value) -> String {
         .map(str::to_owned)
         .unwrap_or_else(|| value.to_string());
     format!("'{}'", s.replace('\'', "''"))
+}
+
+/// A single-quoted string literal for Athena DDL (Hive syntax): Hive reads `''` as two
+/// adjacent literals (`'it''s'` is `its`), so quotes and backslashes are escaped with a
+/// backslash, and line breaks and tabs are written as `\n`, `\r`, `\t`.
+pub fn ddl_str(value: &Value) -> String {
+    let s = value
+        .as_str()
+        .map(str::to_owned)
+        .unwrap_or_else(|| value.to_string());
+    let mut out = String::with_capacity(s.len() + 2);
+    out.push('\'');
+    for c in s.chars() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            '\'' => out.push_str("\\'"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c => out.push(c),
+        }
+    }
+    out.push('\'');
+    out
 }
 
 /// Compact JSON of any value.
@@ -103,6 +129,11 @@ mod tests {
     #[test]
     fn sql_strings_double_single_quotes() {
         assert_eq!(sql_str(&Value::from("it's")), "'it''s'");
+    }
+
+    #[test]
+    fn ddl_strings_escape_with_backslashes() {
+        assert_eq!(ddl_str(&Value::from("it's a \\ \n")), r"'it\'s a \\ \n'");
     }
 
     #[test]

@@ -1,4 +1,6 @@
 //! Integration tests of the eventlake CLI, one binary (faster to link): each module is a
 //! topic; `common` holds the shared helpers (fixtures, rendering, external tools).
 
+mod cli;
 mod common;
+mod freshness;
