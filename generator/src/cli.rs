@@ -81,8 +81,12 @@ pub struct GenArgs {
     pub templates: Option<PathBuf>,
 
     /// Write nothing; exit 1 if any generated file is stale, missing or extra.
-    #[arg(long)]
+    #[arg(long, conflicts_with = "exit_code")]
     pub check: bool,
+
+    /// Exit 1 when any file was written or removed (for pre-commit hooks and CI).
+    #[arg(long)]
+    pub exit_code: bool,
 }
 
 /// `eventlake schema-json`

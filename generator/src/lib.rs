@@ -68,56 +68,70 @@ fn io_err(action: impl Into<String>) -> impl FnOnce(std::io::Error) -> Error {
     move |source| Error::Io { action, source }
 }
 
-struct Term {
+/// Where a command writes: standard output and error (or buffers, in tests), and whether
+/// to use colour.
+pub struct Term<'w> {
+    out: &'w mut dyn Write,
+    err: &'w mut dyn Write,
     color: bool,
 }
 
-impl Term {
-    fn new(choice: ColorChoice) -> Self {
-        let color = match choice {
-            ColorChoice::Always => true,
-            ColorChoice::Never => false,
-            ColorChoice::Auto => {
-                std::env::var_os("NO_COLOR").is_none() && std::io::stderr().is_terminal()
-            }
-        };
-        Self { color }
+impl<'w> Term<'w> {
+    /// A terminal over the given writers.
+    pub fn new(out: &'w mut dyn Write, err: &'w mut dyn Write, color: bool) -> Self {
+        Self { out, err, color }
     }
 
-    fn error(&self, msg: &str) {
-        let mut err = std::io::stderr().lock();
+    fn error(&mut self, msg: &str) {
         if self.color {
-            let _ = writeln!(err, "\x1b[1;31merror\x1b[0m\x1b[1m: {msg}\x1b[0m");
+            let _ = writeln!(self.err, "\x1b[1;31merror\x1b[0m\x1b[1m: {msg}\x1b[0m");
         } else {
-            let _ = writeln!(err, "error: {msg}");
+            let _ = writeln!(self.err, "error: {msg}");
         }
     }
 
-    fn report(&self, report: &Report) {
-        let _ = write!(std::io::stderr().lock(), "{}", report.render(self.color));
+    fn report(&mut self, report: &Report) {
+        let _ = write!(self.err, "{}", report.render(self.color));
     }
 }
 
-/// Runs the CLI and returns the process exit code.
+/// Whether to colour output for `choice` when writing to the process's standard error.
+pub fn use_color(choice: ColorChoice) -> bool {
+    match choice {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto => {
+            std::env::var_os("NO_COLOR").is_none() && std::io::stderr().is_terminal()
+        }
+    }
+}
+
+/// Runs the CLI on the process's standard output and error; returns the exit code.
 pub fn run(cli: &Cli) -> ExitCode {
-    let term = Term::new(cli.color);
+    let (mut out, mut err) = (std::io::stdout().lock(), std::io::stderr().lock());
+    let mut term = Term::new(&mut out, &mut err, use_color(cli.color));
+    ExitCode::from(run_with(cli, &mut term))
+}
+
+/// Runs the CLI on `term`; returns the exit code (0, [`EXIT_FAILED`] or [`EXIT_INVALID`]).
+pub fn run_with(cli: &Cli, term: &mut Term<'_>) -> u8 {
     let result = match &cli.command {
-        Command::Validate(a) => validate(&term, a),
-        Command::Gen(a) => generate(&term, a),
-        Command::SchemaJson(a) => schema_json(a),
-        Command::Init(a) => init(a),
+        Command::Validate(a) => validate(term, a),
+        Command::Gen(a) => generate(term, a),
+        Command::SchemaJson(a) => schema_json(term, a),
+        Command::Init(a) => init(term, a),
     };
     match result {
-        Ok(code) => ExitCode::from(code),
+        Ok(code) => code,
         Err(e) => {
             term.error(&e.to_string());
-            ExitCode::from(EXIT_FAILED)
+            EXIT_FAILED
         }
     }
 }
 
 /// Loads a schema, printing diagnostics; `None` means it was invalid (already reported).
-fn load(term: &Term, path: &Path) -> Option<Loaded> {
+fn load(term: &mut Term<'_>, path: &Path) -> Option<Loaded> {
     match eventlake_schema::load_path(path) {
         Ok(loaded) => {
             if !loaded.warnings.diagnostics.is_empty() {
@@ -132,12 +146,13 @@ fn load(term: &Term, path: &Path) -> Option<Loaded> {
     }
 }
 
-fn validate(term: &Term, args: &ValidateArgs) -> Result<u8, Error> {
+fn validate(term: &mut Term<'_>, args: &ValidateArgs) -> Result<u8, Error> {
     let Some(loaded) = load(term, &args.schema.schema) else {
         return Ok(EXIT_INVALID);
     };
     let s = &loaded.schema;
-    println!(
+    let _ = writeln!(
+        term.out,
         "ok: lake {}, {} event{}, {} column{}",
         s.lake.name,
         s.events.len(),
@@ -156,7 +171,7 @@ pub fn default_out_dir(schema: &Path) -> PathBuf {
     }
 }
 
-fn generate(term: &Term, args: &GenArgs) -> Result<u8, Error> {
+fn generate(term: &mut Term<'_>, args: &GenArgs) -> Result<u8, Error> {
     let schema_path = &args.schema.schema;
     let Some(loaded) = load(term, schema_path) else {
         return Ok(EXIT_INVALID);
@@ -184,33 +199,52 @@ fn generate(term: &Term, args: &GenArgs) -> Result<u8, Error> {
     let summary = output::write_all(&out_dir, &artifacts, prune)
         .map_err(io_err(format!("cannot write to {}", out_dir.display())))?;
     for p in &summary.written {
-        println!("  wrote    {}", out_dir.join(p).display());
+        let _ = writeln!(term.out, "  wrote    {}", out_dir.join(p).display());
     }
     for p in &summary.removed {
-        println!("  removed  {}", out_dir.join(p).display());
+        let _ = writeln!(term.out, "  removed  {}", out_dir.join(p).display());
     }
-    println!(
+    let _ = writeln!(
+        term.out,
         "{}: {} written, {} unchanged, {} removed",
         out_dir.display(),
         summary.written.len(),
         summary.unchanged.len(),
         summary.removed.len()
     );
+    if args.exit_code && !(summary.written.is_empty() && summary.removed.is_empty()) {
+        term.error(&format!(
+            "generated files changed; review and stage them (`git add {}`), then commit again",
+            out_dir.display()
+        ));
+        return Ok(EXIT_FAILED);
+    }
     Ok(0)
 }
 
-fn print_check(term: &Term, out_dir: &Path, schema: &Path, report: &output::CheckReport) -> u8 {
+fn print_check(
+    term: &mut Term<'_>,
+    out_dir: &Path,
+    schema: &Path,
+    report: &output::CheckReport,
+) -> u8 {
     if report.is_fresh() {
-        println!("{}: all {} generated files are current", out_dir.display(), report.current);
+        let _ = writeln!(
+            term.out,
+            "{}: all {} generated files are current",
+            out_dir.display(),
+            report.current
+        );
         return 0;
     }
-    let mut err = std::io::stderr().lock();
+    let color = term.color;
+    let err = &mut term.err;
     for (path, diff) in &report.stale {
         let _ = writeln!(err, "stale:   {}", out_dir.join(path).display());
         for line in diff.lines().take(40) {
             let colored = match line.as_bytes().first() {
-                Some(b'+') if term.color && !line.starts_with("+++") => format!("\x1b[32m{line}\x1b[0m"),
-                Some(b'-') if term.color && !line.starts_with("---") => format!("\x1b[31m{line}\x1b[0m"),
+                Some(b'+') if color && !line.starts_with("+++") => format!("\x1b[32m{line}\x1b[0m"),
+                Some(b'-') if color && !line.starts_with("---") => format!("\x1b[31m{line}\x1b[0m"),
                 _ => line.to_owned(),
             };
             let _ = writeln!(err, "    {colored}");
@@ -223,9 +257,12 @@ fn print_check(term: &Term, out_dir: &Path, schema: &Path, report: &output::Chec
         let _ = writeln!(err, "missing: {}", out_dir.join(path).display());
     }
     for path in &report.extra {
-        let _ = writeln!(err, "extra:   {} (no longer generated)", out_dir.join(path).display());
+        let _ = writeln!(
+            err,
+            "extra:   {} (no longer generated)",
+            out_dir.join(path).display()
+        );
     }
-    drop(err);
     let n = report.stale.len() + report.missing.len() + report.extra.len();
     term.error(&format!(
         "{n} generated file{} out of date; run `eventlake gen --schema {}` and commit the result",
@@ -235,13 +272,16 @@ fn print_check(term: &Term, out_dir: &Path, schema: &Path, report: &output::Chec
     EXIT_FAILED
 }
 
-fn schema_json(args: &SchemaJsonArgs) -> Result<u8, Error> {
+fn schema_json(term: &mut Term<'_>, args: &SchemaJsonArgs) -> Result<u8, Error> {
     let text = eventlake_schema::format::json_schema_text();
     match &args.out {
         Some(path) => {
-            std::fs::write(path, text).map_err(io_err(format!("cannot write {}", path.display())))?;
+            std::fs::write(path, text)
+                .map_err(io_err(format!("cannot write {}", path.display())))?;
         }
-        None => print!("{text}"),
+        None => {
+            let _ = write!(term.out, "{text}");
+        }
     }
     Ok(0)
 }
@@ -249,7 +289,7 @@ fn schema_json(args: &SchemaJsonArgs) -> Result<u8, Error> {
 /// The commented starter schema `eventlake init` writes.
 pub const STARTER_SCHEMA: &str = include_str!("starter.toml");
 
-fn init(args: &InitArgs) -> Result<u8, Error> {
+fn init(term: &mut Term<'_>, args: &InitArgs) -> Result<u8, Error> {
     let path = &args.out;
     let file = std::fs::OpenOptions::new()
         .write(true)
@@ -259,7 +299,8 @@ fn init(args: &InitArgs) -> Result<u8, Error> {
         Ok(mut f) => {
             f.write_all(STARTER_SCHEMA.as_bytes())
                 .map_err(io_err(format!("cannot write {}", path.display())))?;
-            println!(
+            let _ = writeln!(
+                term.out,
                 "wrote {}; next: edit it, then `eventlake gen --schema {}`",
                 path.display(),
                 path.display()

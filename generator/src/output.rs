@@ -63,7 +63,11 @@ pub struct WriteSummary {
 /// Writes `artifacts` under `out`; with `prune`, removes generated files no longer produced.
 pub fn write_all(out: &Path, artifacts: &[Artifact], prune: bool) -> io::Result<WriteSummary> {
     let mut summary = WriteSummary::default();
-    let extra = if prune { extra_files(out, artifacts)? } else { Vec::new() };
+    let extra = if prune {
+        extra_files(out, artifacts)?
+    } else {
+        Vec::new()
+    };
     for a in artifacts {
         let path = out.join(&a.path);
         if std::fs::read(&path).is_ok_and(|old| old == a.contents.as_bytes()) {
@@ -155,10 +159,8 @@ fn files_under(root: &Path) -> io::Result<Vec<String>> {
             let path = entry.path();
             if ty.is_dir() {
                 stack.push(path);
-            } else if ty.is_file() {
-                if let Ok(rel) = path.strip_prefix(root) {
-                    out.push(rel.to_string_lossy().replace('\\', "/"));
-                }
+            } else if let (true, Ok(rel)) = (ty.is_file(), path.strip_prefix(root)) {
+                out.push(rel.to_string_lossy().replace('\\', "/"));
             }
         }
     }
@@ -197,7 +199,10 @@ pub fn check(out: &Path, artifacts: &[Artifact], prune: bool) -> io::Result<Chec
                 let diff = similar::TextDiff::from_lines(old.as_ref(), a.contents.as_str())
                     .unified_diff()
                     .context_radius(2)
-                    .header(&format!("{} (on disk)", a.path), &format!("{} (generated)", a.path))
+                    .header(
+                        &format!("{} (on disk)", a.path),
+                        &format!("{} (generated)", a.path),
+                    )
                     .to_string();
                 report.stale.push((a.path.clone(), diff));
             }

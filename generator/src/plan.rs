@@ -27,6 +27,9 @@ pub const DEFAULT_ENV: &str = "dev";
 const MAX_REGION_LEN: usize = 14;
 /// Account ids have 12 digits.
 const ACCOUNT_LEN: usize = 12;
+/// Longest logical-id stem of an event (`OrderPlaced`); suffixes such as `FirehoseRole` and
+/// the export names (`<stack>-<stem>StreamArn`) must stay within CloudFormation's 255.
+const MAX_LOGICAL_STEM: usize = 100;
 
 /// Everything the templates and JSON builders need about the lake.
 #[derive(Debug, Clone, Serialize)]
@@ -170,6 +173,11 @@ impl EventPlan {
     fn new(lake: &str, e: &Event, taken: &[String]) -> Self {
         let s = &e.settings;
         let mut logical = pascal_case(&e.name);
+        if logical.len() > MAX_LOGICAL_STEM {
+            // Logical ids (≤ 255) and export names carry suffixes: keep the stem short.
+            let hash = format!("{:08X}", fnv(e.name.as_bytes()));
+            logical = format!("{}{hash}", &logical[..MAX_LOGICAL_STEM - hash.len()]);
+        }
         if taken.contains(&logical) {
             let mut n = 2;
             while taken.contains(&format!("{logical}{n}")) {
@@ -234,7 +242,10 @@ impl EventPlan {
                 props.push((format!("projection.{}.type", p.name), "integer".to_owned()));
                 props.push((format!("projection.{}.range", p.name), p.range.clone()));
                 if p.digits > 0 {
-                    props.push((format!("projection.{}.digits", p.name), p.digits.to_string()));
+                    props.push((
+                        format!("projection.{}.digits", p.name),
+                        p.digits.to_string(),
+                    ));
                 }
             }
             props

@@ -123,7 +123,10 @@ mod tests {
     #[test]
     fn yaml_strings_escape_everything_yaml_cares_about() {
         let v = Value::from("a: \"b\" #c\n\t!Ref");
-        assert_eq!(yaml_str(&v).ok().as_deref(), Some(r#""a: \"b\" #c\n\t!Ref""#));
+        assert_eq!(
+            yaml_str(&v).ok().as_deref(),
+            Some(r#""a: \"b\" #c\n\t!Ref""#)
+        );
     }
 
     #[test]

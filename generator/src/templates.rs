@@ -4,6 +4,26 @@
 /// `(name, text)` of every built-in template; names are paths relative to `templates/`.
 pub const EMBEDDED: &[(&str, &str)] = &[
     // TEMPLATES-BEGIN (keep sorted)
+    (
+        "athena/ddl.sql.j2",
+        include_str!("../../templates/athena/ddl.sql.j2"),
+    ),
+    (
+        "athena/queries.sql.j2",
+        include_str!("../../templates/athena/queries.sql.j2"),
+    ),
+    (
+        "cloudformation/stack.yaml.j2",
+        include_str!("../../templates/cloudformation/stack.yaml.j2"),
+    ),
+    (
+        "cloudformation/test_lambda.js.j2",
+        include_str!("../../templates/cloudformation/test_lambda.js.j2"),
+    ),
+    (
+        "docs/README.md.j2",
+        include_str!("../../templates/docs/README.md.j2"),
+    ),
     // TEMPLATES-END
 ];
 
@@ -17,7 +37,9 @@ mod tests {
         let mut on_disk = Vec::new();
         let mut stack = vec![root.clone()];
         while let Some(dir) = stack.pop() {
-            let Ok(entries) = std::fs::read_dir(&dir) else { continue };
+            let Ok(entries) = std::fs::read_dir(&dir) else {
+                continue;
+            };
             for entry in entries.flatten() {
                 let path = entry.path();
                 if path.is_dir() {
@@ -30,6 +52,9 @@ mod tests {
         on_disk.sort();
         let mut embedded: Vec<String> = EMBEDDED.iter().map(|(n, _)| (*n).to_owned()).collect();
         embedded.sort();
-        assert_eq!(on_disk, embedded, "templates/ and generator/src/templates.rs disagree");
+        assert_eq!(
+            on_disk, embedded,
+            "templates/ and generator/src/templates.rs disagree"
+        );
     }
 }

@@ -1,6 +1,8 @@
 //! Integration tests of the eventlake CLI, one binary (faster to link): each module is a
 //! topic; `common` holds the shared helpers (fixtures, rendering, external tools).
 
+mod athena;
 mod cli;
 mod common;
+mod consistency;
 mod freshness;

@@ -1,9 +1,734 @@
 //! `athena/<event>.ddl.sql` and `athena/<event>.queries.sql`.
+//!
+//! The DDL is the Glue table of [`glue::table_input`] written as `CREATE EXTERNAL TABLE`:
+//! it is built from that `TableInput` value (columns, comments, partition keys, location,
+//! every table parameter), so the two cannot drift apart. Identifiers are quoted with
+//! backticks only where Athena needs it, struct field names included.
+//!
+//! The starter queries come from [`starter_queries`], the one list that both the
+//! `.queries.sql` file and the stack's `AWS::Athena::NamedQuery` resources use. Their text
+//! is built here (not in a template) because every choice in it (which column to break
+//! down, which array to unnest, which partition predicates prune) depends on the schema;
+//! the template only lays the file out. Rules for the query text:
+//! - Athena engine v3 (Trino) syntax, double-quoted identifiers where needed;
+//! - table names are unqualified: the named query (or the local lake) sets the database;
+//! - every query filters the partition columns with equalities on parts of `current_date`,
+//!   so Athena reads only today's partitions (UTC);
+//! - a portable subset the local lake (DataFusion) also runs unchanged: `EXTRACT(… FROM
+//!   current_date)`, `CAST`, `count(*)`, `date_trunc('hour', ts)`, `CROSS JOIN UNNEST(…)
+//!   AS u(…)`, explicit `NULLS LAST`, `GROUP BY` expressions (no ordinals), `ORDER BY`
+//!   output aliases.
 
-use super::Context;
+use minijinja::context;
+use serde::Serialize;
+use serde_json::Value;
+
+use eventlake_schema::{Event, Field, Granularity, Partitioning, Type};
+
+use super::{Context, glue};
 use crate::output::Artifact;
+use crate::plan::{self, EventPlan, ddl_ident, dml_ident};
+use crate::render::render as render_template;
 
-/// Renders the target (not built yet).
-pub fn render(_cx: &Context<'_>) -> Result<Vec<Artifact>, crate::Error> {
-    Ok(Vec::new())
+/// Template of `athena/<event>.ddl.sql`.
+pub const DDL_TEMPLATE: &str = "athena/ddl.sql.j2";
+/// Template of `athena/<event>.queries.sql`.
+pub const QUERIES_TEMPLATE: &str = "athena/queries.sql.j2";
+/// Rows returned by the "latest events" query.
+pub const LATEST_LIMIT: usize = 100;
+/// Rows returned by "top values" queries over free-form text.
+pub const TOP_LIMIT: usize = 20;
+/// Longest `AWS::Athena::NamedQuery` `Name`.
+pub const NAMED_QUERY_NAME_MAX: usize = 128;
+/// Longest `AWS::Athena::NamedQuery` `Description`.
+pub const NAMED_QUERY_DESCRIPTION_MAX: usize = 1024;
+
+/// One starter query of an event.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct StarterQuery {
+    /// Short id, unique within the event (`count_today`, `by_currency`, …): snake case.
+    pub slug: String,
+    /// Display name (`order_placed: rows today`), at most [`NAMED_QUERY_NAME_MAX`] characters.
+    pub name: String,
+    /// One-line description, at most [`NAMED_QUERY_DESCRIPTION_MAX`] characters.
+    pub description: String,
+    /// The statement, without a trailing `;`, lines separated by `\n`.
+    pub sql: String,
+}
+
+/// Renders both files of every event.
+pub fn render(cx: &Context<'_>) -> Result<Vec<Artifact>, crate::Error> {
+    let mut out = Vec::new();
+    for (index, (event, plan)) in cx.schema.events.iter().zip(&cx.plan.events).enumerate() {
+        let ddl = render_template(&cx.env, DDL_TEMPLATE, ddl_context(cx, event, plan))?;
+        out.push(Artifact::new(format!("athena/{}.ddl.sql", event.name), ddl));
+        let queries = starter_queries(cx, index);
+        let text = render_template(
+            &cx.env,
+            QUERIES_TEMPLATE,
+            context! {
+                header => cx.header("--"),
+                table => &event.name,
+                database => database_display(cx),
+                pruned => plan.partitions.iter().map(|p| p.name).filter(|p| *p != "hour").collect::<Vec<_>>(),
+                period => Planner::new(event, plan).period(),
+                queries => minijinja::Value::from(minijinja::value::Serde(&queries)),
+            },
+        )?;
+        out.push(Artifact::new(
+            format!("athena/{}.queries.sql", event.name),
+            text,
+        ));
+    }
+    Ok(out)
+}
+
+/// `shop_<environment>`: the database name for humans.
+fn database_display(cx: &Context<'_>) -> String {
+    cx.plan
+        .database_sub
+        .replace(&format!("${{{}}}", cx.plan.env_param), "<environment>")
+}
+
+/// One column line of the DDL.
+#[derive(Debug, Serialize)]
+struct DdlColumn {
+    name: String,
+    ddl_type: String,
+    comment: Option<String>,
+}
+
+/// The DDL template's context, read from the Glue `TableInput` value.
+fn ddl_context(cx: &Context<'_>, event: &Event, plan: &EventPlan) -> minijinja::Value {
+    let location = glue::location(&cx.plan.lake_bucket.logical, plan);
+    let table = glue::table_input(event, plan, &location);
+    let str_at = |v: &Value, key: &str| v.get(key).and_then(Value::as_str).map(str::to_owned);
+    let column_list = |v: Option<&Value>| -> Vec<Value> {
+        v.and_then(Value::as_array).cloned().unwrap_or_default()
+    };
+    let sd = table.get("StorageDescriptor");
+    // The Glue type strings do not quote struct field names; the DDL must, so the type is
+    // spelled from the field with the same name (the same type, see `ddl_type`).
+    let columns: Vec<DdlColumn> = column_list(sd.and_then(|s| s.get("Columns")))
+        .iter()
+        .map(|c| {
+            let name = str_at(c, "Name").unwrap_or_default();
+            let glue_type = str_at(c, "Type").unwrap_or_default();
+            let ddl_type = event
+                .field(&name)
+                .map(|f| ddl_type(&f.ty))
+                .filter(|t| unquote_backticks(t) == glue_type)
+                .unwrap_or(glue_type);
+            DdlColumn {
+                name,
+                ddl_type,
+                comment: str_at(c, "Comment"),
+            }
+        })
+        .collect();
+    let partitions: Vec<DdlColumn> = column_list(table.get("PartitionKeys"))
+        .iter()
+        .map(|c| DdlColumn {
+            name: str_at(c, "Name").unwrap_or_default(),
+            ddl_type: str_at(c, "Type").unwrap_or_default(),
+            comment: str_at(c, "Comment"),
+        })
+        .collect();
+    let properties: Vec<(String, String)> = table
+        .get("Parameters")
+        .and_then(Value::as_object)
+        .map(|m| {
+            m.iter()
+                .map(|(k, v)| {
+                    (
+                        k.clone(),
+                        v.as_str().map_or_else(|| v.to_string(), str::to_owned),
+                    )
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let example_env = cx.plan.env_default;
+    context! {
+        header => cx.header("--"),
+        table => &event.name,
+        description => str_at(&table, "Description"),
+        database => database_display(cx),
+        database_example => cx.plan.database_sub.replace(&format!("${{{}}}", cx.plan.env_param), example_env),
+        bucket_placeholder => format!("${{{}}}", cx.plan.lake_bucket.logical),
+        location => sd.and_then(|s| str_at(s, "Location")).unwrap_or(location),
+        columns => minijinja::Value::from(minijinja::value::Serde(&columns)),
+        partitions => minijinja::Value::from(minijinja::value::Serde(&partitions)),
+        properties => minijinja::Value::from(minijinja::value::Serde(&properties)),
+        projection => !plan.projection.is_empty(),
+        crawler => plan.crawler,
+    }
+}
+
+/// The DDL spelling of a type: the Glue spelling with struct field names quoted by
+/// [`ddl_ident`] where needed (`struct<`select`:string>`).
+pub fn ddl_type(ty: &Type) -> String {
+    match ty {
+        Type::Array { items } => format!("array<{}>", ddl_type(items)),
+        Type::Map { key, value } => format!("map<{},{}>", ddl_type(key), ddl_type(value)),
+        Type::Struct { fields } => {
+            let inner: Vec<String> = fields
+                .iter()
+                .map(|f| format!("{}:{}", ddl_ident(&f.name), ddl_type(&f.ty)))
+                .collect();
+            format!("struct<{}>", inner.join(","))
+        }
+        other => other.glue(),
+    }
+}
+
+fn unquote_backticks(s: &str) -> String {
+    s.replace("``", "\u{0}")
+        .replace('`', "")
+        .replace('\u{0}', "`")
+}
+
+/// The starter queries of event number `event_index` (in schema order); empty when there
+/// is no such event.
+pub fn starter_queries(cx: &Context<'_>, event_index: usize) -> Vec<StarterQuery> {
+    match (
+        cx.schema.events.get(event_index),
+        cx.plan.events.get(event_index),
+    ) {
+        (Some(event), Some(plan)) => Planner::new(event, plan).queries(),
+        _ => Vec::new(),
+    }
+}
+
+/// A simple `SELECT` statement, printed one clause per line.
+#[derive(Default)]
+struct Select {
+    columns: Vec<String>,
+    from: String,
+    joins: Vec<String>,
+    filters: Vec<String>,
+    group_by: Vec<String>,
+    order_by: Vec<String>,
+    limit: Option<usize>,
+}
+
+impl Select {
+    fn sql(&self) -> String {
+        let mut s = format!("SELECT {}\nFROM {}", self.columns.join(", "), self.from);
+        for j in &self.joins {
+            s.push('\n');
+            s.push_str(j);
+        }
+        for (i, f) in self.filters.iter().enumerate() {
+            s.push_str(if i == 0 { "\nWHERE " } else { "\n  AND " });
+            s.push_str(f);
+        }
+        if !self.group_by.is_empty() {
+            s.push_str("\nGROUP BY ");
+            s.push_str(&self.group_by.join(", "));
+        }
+        if !self.order_by.is_empty() {
+            s.push_str("\nORDER BY ");
+            s.push_str(&self.order_by.join(", "));
+        }
+        if let Some(n) = self.limit {
+            s.push_str(&format!("\nLIMIT {n}"));
+        }
+        s
+    }
+}
+
+/// Chooses the columns and predicates of one event's starter queries.
+struct Planner<'a> {
+    event: &'a Event,
+    plan: &'a EventPlan,
+    /// Every name a query could confuse with an alias: columns and partition columns.
+    taken: Vec<String>,
+    /// The event timestamp column.
+    time: Option<&'a Field>,
+}
+
+impl<'a> Planner<'a> {
+    fn new(event: &'a Event, plan: &'a EventPlan) -> Self {
+        let time = event
+            .time_field
+            .as_deref()
+            .and_then(|tf| event.field(tf))
+            .filter(|f| f.ty == Type::Timestamp)
+            .or_else(|| event.fields.iter().find(|f| f.ty == Type::Timestamp));
+        let mut taken: Vec<String> = event.fields.iter().map(|f| f.name.clone()).collect();
+        taken.extend(Granularity::all_partition_column_names().map(str::to_owned));
+        taken.push(event.name.clone());
+        Self {
+            event,
+            plan,
+            taken,
+            time,
+        }
+    }
+
+    /// An alias based on `base` that no column or table name uses.
+    fn alias(&self, base: &str) -> String {
+        let mut name = base.to_owned();
+        while self.taken.contains(&name) {
+            name.push('_');
+        }
+        name
+    }
+
+    fn table(&self) -> String {
+        dml_ident(&self.event.name)
+    }
+
+    /// Whether partitions alone select one UTC day.
+    fn day_partitions(&self) -> bool {
+        self.plan.partitions.iter().any(|p| p.name == "day")
+    }
+
+    /// "today" when the filter selects one day, else the partition period.
+    fn period(&self) -> &'static str {
+        if self.day_partitions() || self.time.is_some() {
+            "today"
+        } else if self.plan.partitions.iter().any(|p| p.name == "month") {
+            "this month"
+        } else {
+            "this year"
+        }
+    }
+
+    /// What the partitions are based on, for descriptions.
+    fn basis(&self) -> &'static str {
+        if self.event.settings.partitioning == Partitioning::EventTime {
+            "event time"
+        } else {
+            "arrival time"
+        }
+    }
+
+    /// Filters that select today's partitions (`qualifier` is `e.` in joins), plus an
+    /// event-time filter when partitions are coarser than a day.
+    fn today_filters(&self, qualifier: &str) -> Vec<String> {
+        let mut filters: Vec<String> = self
+            .plan
+            .partitions
+            .iter()
+            .filter(|p| p.name != "hour")
+            .map(|p| {
+                format!(
+                    "{qualifier}{} = EXTRACT({} FROM current_date)",
+                    dml_ident(p.name),
+                    p.name.to_ascii_uppercase()
+                )
+            })
+            .collect();
+        if !self.day_partitions()
+            && let Some(ts) = self.time
+        {
+            filters.push(format!(
+                "CAST({qualifier}{} AS date) = current_date",
+                dml_ident(&ts.name)
+            ));
+        }
+        filters
+    }
+
+    /// `what` of `event` (what = `rows`, …), shortened to fit a named query.
+    fn name(&self, what: &str) -> String {
+        let room = NAMED_QUERY_NAME_MAX.saturating_sub(what.chars().count() + 2);
+        let mut name = format!("{}: {what}", plan::shorten(&self.event.name, room.max(16)));
+        if name.len() > NAMED_QUERY_NAME_MAX {
+            name = plan::shorten(&name, NAMED_QUERY_NAME_MAX);
+        }
+        name
+    }
+
+    fn query(
+        &self,
+        slug: String,
+        what: &str,
+        description: String,
+        select: &Select,
+    ) -> StarterQuery {
+        // One line (enum values are user text) within the named-query limit.
+        let mut description: String = description
+            .chars()
+            .map(|c| if c.is_control() { ' ' } else { c })
+            .collect();
+        // Bytes, not characters: the stricter reading of the limit.
+        if description.len() > NAMED_QUERY_DESCRIPTION_MAX {
+            while description.len() > NAMED_QUERY_DESCRIPTION_MAX - 3 {
+                description.pop();
+            }
+            description.push_str("...");
+        }
+        StarterQuery {
+            slug,
+            name: self.name(what),
+            description,
+            sql: select.sql(),
+        }
+    }
+
+    fn pruning_note(&self) -> String {
+        let names: Vec<&str> = self
+            .plan
+            .partitions
+            .iter()
+            .filter(|p| p.name != "hour")
+            .map(|p| p.name)
+            .collect();
+        let whose = match self.period() {
+            "today" => "today's",
+            "this month" => "this month's",
+            _ => "this year's",
+        };
+        format!(
+            "reads only {whose} partitions ({} of the {}, UTC)",
+            names.join(", "),
+            self.basis()
+        )
+    }
+
+    fn queries(&self) -> Vec<StarterQuery> {
+        let mut out = vec![self.count_today(), self.latest()];
+        out.extend(self.breakdown());
+        out.extend(self.per_hour());
+        out.extend(self.unnest());
+        out
+    }
+
+    fn count_today(&self) -> StarterQuery {
+        let n = self.alias("events");
+        let select = Select {
+            columns: vec![format!("count(*) AS {}", dml_ident(&n))],
+            from: self.table(),
+            filters: self.today_filters(""),
+            ..Select::default()
+        };
+        let period = self.period();
+        self.query(
+            "count_today".to_owned(),
+            &format!("rows {period}"),
+            format!(
+                "Number of {} rows {period}; {}.",
+                self.event.name,
+                self.pruning_note()
+            ),
+            &select,
+        )
+    }
+
+    fn latest(&self) -> StarterQuery {
+        // Without a timestamp column, the only order left inside the filtered period is the
+        // partitions finer than the filter (the hour).
+        let unfiltered: Vec<&str> = self
+            .plan
+            .partitions
+            .iter()
+            .map(|p| p.name)
+            .filter(|p| *p == "hour")
+            .collect();
+        let (order_by, how) = match self.time {
+            Some(ts) => (
+                vec![format!("{} DESC NULLS LAST", dml_ident(&ts.name))],
+                format!(
+                    "The {LATEST_LIMIT} most recent {} rows of {}, by {}",
+                    self.event.name,
+                    self.period(),
+                    ts.name
+                ),
+            ),
+            None if !unfiltered.is_empty() => (
+                unfiltered
+                    .iter()
+                    .map(|p| format!("{} DESC", dml_ident(p)))
+                    .collect(),
+                format!(
+                    "{LATEST_LIMIT} {} rows of {}, latest hour first (the event has no timestamp column)",
+                    self.event.name,
+                    self.period()
+                ),
+            ),
+            None => (
+                Vec::new(),
+                format!(
+                    "{LATEST_LIMIT} {} rows of {} (the event has no timestamp column to order by)",
+                    self.event.name,
+                    self.period()
+                ),
+            ),
+        };
+        let select = Select {
+            columns: vec!["*".to_owned()],
+            from: self.table(),
+            filters: self.today_filters(""),
+            order_by,
+            limit: Some(LATEST_LIMIT),
+            ..Select::default()
+        };
+        self.query(
+            "latest_events".to_owned(),
+            &format!("latest {LATEST_LIMIT} events"),
+            format!("{how}; {}.", self.pruning_note()),
+            &select,
+        )
+    }
+
+    /// The column to break rows down by: an enum column, else a text column that does not
+    /// look like an id, else any text column, else a boolean column.
+    fn breakdown_column(&self) -> Option<&'a Field> {
+        let fields = &self.event.fields;
+        let looks_like_id = |f: &Field| {
+            f.name == "id"
+                || f.name.ends_with("_id")
+                || self.event.partition_key.as_deref() == Some(f.name.as_str())
+        };
+        fields
+            .iter()
+            .find(|f| f.ty.is_text() && !f.enum_values.is_empty())
+            .or_else(|| fields.iter().find(|f| f.ty.is_text() && !looks_like_id(f)))
+            .or_else(|| fields.iter().find(|f| f.ty.is_text()))
+            .or_else(|| fields.iter().find(|f| f.ty == Type::Boolean))
+    }
+
+    fn breakdown(&self) -> Option<StarterQuery> {
+        let col = self.breakdown_column()?;
+        let n = self.alias("events");
+        let c = dml_ident(&col.name);
+        let is_enum = !col.enum_values.is_empty();
+        let select = Select {
+            columns: vec![c.clone(), format!("count(*) AS {}", dml_ident(&n))],
+            from: self.table(),
+            filters: self.today_filters(""),
+            group_by: vec![c.clone()],
+            order_by: vec![format!("{} DESC", dml_ident(&n)), format!("{c} NULLS LAST")],
+            limit: (!is_enum && col.ty != Type::Boolean).then_some(TOP_LIMIT),
+            ..Select::default()
+        };
+        let values = if is_enum {
+            format!(" (one of {})", col.enum_values.join(", "))
+        } else {
+            String::new()
+        };
+        let top = if select.limit.is_some() {
+            format!("the {TOP_LIMIT} most frequent values of ")
+        } else {
+            String::new()
+        };
+        Some(self.query(
+            format!("by_{}", col.name),
+            &format!("rows by {}", col.name),
+            format!(
+                "{} rows of {} per {top}{}{values}; {}.",
+                self.event.name,
+                self.period(),
+                col.name,
+                self.pruning_note()
+            ),
+            &select,
+        ))
+    }
+
+    fn per_hour(&self) -> Option<StarterQuery> {
+        let ts = self.time?;
+        let n = self.alias("events");
+        let hour = self.alias("hour_start");
+        let trunc = format!("date_trunc('hour', {})", dml_ident(&ts.name));
+        let select = Select {
+            columns: vec![
+                format!("{trunc} AS {}", dml_ident(&hour)),
+                format!("count(*) AS {}", dml_ident(&n)),
+            ],
+            from: self.table(),
+            filters: self.today_filters(""),
+            group_by: vec![trunc],
+            order_by: vec![format!("{} NULLS LAST", dml_ident(&hour))],
+            ..Select::default()
+        };
+        Some(self.query(
+            "per_hour".to_owned(),
+            &format!("rows per hour of {}", ts.name),
+            format!(
+                "{} rows of {} per hour of {} (UTC); {}.",
+                self.event.name,
+                self.period(),
+                ts.name,
+                self.pruning_note()
+            ),
+            &select,
+        ))
+    }
+
+    /// The array to unnest: the first with scalar elements, else the first.
+    fn array_column(&self) -> Option<(&'a Field, &'a Type)> {
+        let arrays = || {
+            self.event.fields.iter().filter_map(|f| match &f.ty {
+                Type::Array { items } => Some((f, items.as_ref())),
+                _ => None,
+            })
+        };
+        arrays()
+            .find(|(_, items)| items.is_primitive())
+            .or_else(|| arrays().next())
+    }
+
+    fn unnest(&self) -> Option<StarterQuery> {
+        let (array, items) = self.array_column()?;
+        let e = self.alias("e");
+        let u = self.alias("u");
+        let q = format!("{}.", dml_ident(&e));
+        let uq = |name: &str| format!("{}.{}", dml_ident(&u), dml_ident(name));
+        let from = format!("{} AS {}", self.table(), dml_ident(&e));
+        if items.is_primitive() {
+            let item = "item";
+            let n = self.alias("events");
+            let join = format!(
+                "CROSS JOIN UNNEST({q}{}) AS {}({})",
+                dml_ident(&array.name),
+                dml_ident(&u),
+                dml_ident(item)
+            );
+            let select = Select {
+                columns: vec![uq(item), format!("count(*) AS {}", dml_ident(&n))],
+                from,
+                joins: vec![join],
+                filters: self.today_filters(&q),
+                group_by: vec![uq(item)],
+                order_by: vec![
+                    format!("{} DESC", dml_ident(&n)),
+                    format!("{} NULLS LAST", uq(item)),
+                ],
+                limit: Some(TOP_LIMIT),
+            };
+            return Some(self.query(
+                format!("unnest_{}", array.name),
+                &format!("values in {}", array.name),
+                format!(
+                    "The {TOP_LIMIT} most frequent elements of the array {} in {} rows of {}; {}.",
+                    array.name,
+                    self.event.name,
+                    self.period(),
+                    self.pruning_note()
+                ),
+                &select,
+            ));
+        }
+        // Trino unnests an array of rows into one column per row field.
+        let element_columns: Vec<String> = match items {
+            Type::Struct { fields } => fields.iter().map(|f| f.name.clone()).collect(),
+            _ => vec!["item".to_owned()],
+        };
+        let join = format!(
+            "CROSS JOIN UNNEST({q}{}) AS {}({})",
+            dml_ident(&array.name),
+            dml_ident(&u),
+            element_columns
+                .iter()
+                .map(|c| dml_ident(c))
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+        let mut columns: Vec<String> = self
+            .event
+            .fields
+            .iter()
+            .find(|f| f.ty.is_primitive())
+            .map(|f| format!("{q}{}", dml_ident(&f.name)))
+            .into_iter()
+            .collect();
+        columns.extend(element_columns.iter().map(|c| uq(c)));
+        let order_by = self
+            .time
+            .map(|ts| vec![format!("{q}{} DESC NULLS LAST", dml_ident(&ts.name))])
+            .unwrap_or_default();
+        let select = Select {
+            columns,
+            from,
+            joins: vec![join],
+            filters: self.today_filters(&q),
+            order_by,
+            limit: Some(LATEST_LIMIT),
+            ..Select::default()
+        };
+        Some(self.query(
+            format!("unnest_{}", array.name),
+            &format!("elements of {}", array.name),
+            format!(
+                "One row per element of the array {} ({LATEST_LIMIT} rows) in {} rows of {}; {}.",
+                array.name,
+                self.event.name,
+                self.period(),
+                self.pruning_note()
+            ),
+            &select,
+        ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn context(source: &str) -> Option<Context<'static>> {
+        let loaded = eventlake_schema::load_str(source, "events.toml").ok()?;
+        let schema: &'static eventlake_schema::Schema = Box::leak(Box::new(loaded.schema));
+        Some(Context {
+            schema,
+            plan: crate::plan::LakePlan::new(schema),
+            env: crate::render::environment(None),
+            source_name: "events.toml".to_owned(),
+        })
+    }
+
+    #[test]
+    fn struct_fields_are_quoted_in_ddl_types() {
+        let cx = context(
+            "[lake]\nname = \"l\"\n[events.e.fields]\nt = \"struct<select:string,b:array<struct<date:date>>>\"\n",
+        );
+        let cx = cx.expect("valid schema");
+        let ty = &cx.schema.events[0].fields[0].ty;
+        assert_eq!(
+            ddl_type(ty),
+            "struct<`select`:string,b:array<struct<`date`:date>>>"
+        );
+        assert_eq!(unquote_backticks(&ddl_type(ty)), ty.glue());
+    }
+
+    #[test]
+    fn queries_quote_reserved_names_and_prune() {
+        let cx = context(
+            "[lake]\nname = \"l\"\n[events.order.fields]\ndate = { type = \"timestamp\", required = true }\nvalues = \"array<string>\"\n",
+        )
+        .expect("valid schema");
+        let qs = starter_queries(&cx, 0);
+        let slugs: Vec<&str> = qs.iter().map(|q| q.slug.as_str()).collect();
+        assert_eq!(
+            slugs,
+            ["count_today", "latest_events", "per_hour", "unnest_values"]
+        );
+        for q in &qs {
+            assert!(q.sql.contains("\"order\""), "{}", q.sql);
+            assert!(
+                q.sql.contains("EXTRACT(DAY FROM current_date)"),
+                "{}",
+                q.sql
+            );
+            assert!(q.name.len() <= NAMED_QUERY_NAME_MAX);
+        }
+        assert!(qs[2].sql.contains("date_trunc('hour', \"date\")"));
+        assert!(starter_queries(&cx, 1).is_empty());
+    }
+
+    #[test]
+    fn long_names_fit_named_query_limits() {
+        let long = "e".repeat(250);
+        let cx = context(&format!(
+            "[lake]\nname = \"l\"\n[events.{long}.fields]\n{long} = \"string\"\n"
+        ))
+        .expect("valid schema");
+        for q in starter_queries(&cx, 0) {
+            assert!(q.name.len() <= NAMED_QUERY_NAME_MAX, "{}", q.name);
+            assert!(q.description.len() <= NAMED_QUERY_DESCRIPTION_MAX);
+        }
+    }
 }

@@ -11,9 +11,11 @@ use crate::output::Artifact;
 use crate::plan::EventPlan;
 
 /// Parquet input format class.
-pub const PARQUET_INPUT_FORMAT: &str = "org.apache.hadoop.hive.ql.io.parquet.MapredParquetInputFormat";
+pub const PARQUET_INPUT_FORMAT: &str =
+    "org.apache.hadoop.hive.ql.io.parquet.MapredParquetInputFormat";
 /// Parquet output format class.
-pub const PARQUET_OUTPUT_FORMAT: &str = "org.apache.hadoop.hive.ql.io.parquet.MapredParquetOutputFormat";
+pub const PARQUET_OUTPUT_FORMAT: &str =
+    "org.apache.hadoop.hive.ql.io.parquet.MapredParquetOutputFormat";
 /// Parquet SerDe class.
 pub const PARQUET_SERDE: &str = "org.apache.hadoop.hive.ql.io.parquet.serde.ParquetHiveSerDe";
 
@@ -23,7 +25,11 @@ pub fn render(cx: &Context<'_>) -> Result<Vec<Artifact>, crate::Error> {
     for (event, plan) in cx.schema.events.iter().zip(&cx.plan.events) {
         out.push(Artifact::new(
             format!("glue/{}.table.json", event.name),
-            pretty_json(&table_input(event, plan, &location(&cx.plan.lake_bucket.logical, plan))),
+            pretty_json(&table_input(
+                event,
+                plan,
+                &location(&cx.plan.lake_bucket.logical, plan),
+            )),
         ));
         out.push(Artifact::new(
             format!("glue/{}.columns.json", event.name),
@@ -118,7 +124,10 @@ pub fn table_input(event: &Event, plan: &EventPlan, location: &str) -> Value {
         t.insert("Description".into(), Value::String(d.clone()));
     }
     t.insert("TableType".into(), "EXTERNAL_TABLE".into());
-    t.insert("Parameters".into(), Value::Object(table_parameters(event, plan)));
+    t.insert(
+        "Parameters".into(),
+        Value::Object(table_parameters(event, plan)),
+    );
     t.insert("PartitionKeys".into(), Value::Array(partition_keys(plan)));
     t.insert(
         "StorageDescriptor".into(),
@@ -158,7 +167,10 @@ pub fn conversion_config(
             .collect();
         openx.insert("ColumnToJsonKeyMappings".into(), Value::Object(mappings));
     }
-    openx.insert("ConvertDotsInJsonKeysToUnderscores".into(), Value::Bool(false));
+    openx.insert(
+        "ConvertDotsInJsonKeysToUnderscores".into(),
+        Value::Bool(false),
+    );
     json!({
         "Enabled": true,
         "SchemaConfiguration": {

@@ -23,7 +23,11 @@ pub fn render(cx: &Context<'_>) -> Result<Vec<Artifact>, crate::Error> {
         .map(|e| {
             Artifact::new(
                 format!("jsonschema/{}.schema.json", e.name),
-                pretty_json(&event_schema(e, &cx.header("").trim_start().to_owned(), &cx.schema.lake.name)),
+                pretty_json(&event_schema(
+                    e,
+                    cx.header("").trim_start(),
+                    &cx.schema.lake.name,
+                )),
             )
         })
         .collect())
@@ -160,7 +164,9 @@ fn key_pattern(key: &Type) -> Option<&'static str> {
         t if t.is_integer() => Some(r"^-?\d+$"),
         Type::Boolean => Some("^(true|false)$"),
         Type::Date => Some(DATE_PATTERN),
-        Type::Float | Type::Double | Type::Decimal { .. } => Some(r"^-?\d+(\.\d+)?([eE][-+]?\d+)?$"),
+        Type::Float | Type::Double | Type::Decimal { .. } => {
+            Some(r"^-?\d+(\.\d+)?([eE][-+]?\d+)?$")
+        }
         _ => None,
     }
 }

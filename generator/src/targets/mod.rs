@@ -84,7 +84,10 @@ pub struct RenderOptions<'p> {
 }
 
 /// Renders the selected targets. With all targets selected, the manifest is included.
-pub fn render_all(schema: &Schema, opts: &RenderOptions<'_>) -> Result<Vec<Artifact>, crate::Error> {
+pub fn render_all(
+    schema: &Schema,
+    opts: &RenderOptions<'_>,
+) -> Result<Vec<Artifact>, crate::Error> {
     let cx = Context {
         schema,
         plan: LakePlan::new(schema),
@@ -113,7 +116,11 @@ pub fn render_all(schema: &Schema, opts: &RenderOptions<'_>) -> Result<Vec<Artif
     }
     for a in &out {
         debug_assert!(!a.contents.contains('\r'), "{} has CR line endings", a.path);
-        debug_assert!(a.contents.ends_with('\n'), "{} lacks a final newline", a.path);
+        debug_assert!(
+            a.contents.ends_with('\n'),
+            "{} lacks a final newline",
+            a.path
+        );
     }
     if opts.only.is_empty() {
         let manifest = output::manifest(&out, &cx.source_name);

@@ -1,0 +1,665 @@
+//! The expansion: from a derive input to the impls, or to spanned errors.
+//!
+//! Rules of this module:
+//! - every expansion is wrapped in `const _: () = { … };` and names runtime items by absolute
+//!   path (`::eventlake::…`, or the `crate = "…"` override);
+//! - the expansion always names the schema file and the `EVENTLAKE_SCHEMA` variable
+//!   (`include_bytes!`, `option_env!`) once the file is found, even when it is invalid, so cargo
+//!   rebuilds the crate when either changes;
+//! - type compatibility is left to rustc: each column gets a local trait whose
+//!   `#[diagnostic::on_unimplemented]` message names the column and its Glue type, implemented
+//!   (with `#[diagnostic::do_not_recommend]`) for every Rust type that implements
+//!   `Column<G>` for that Glue type; the record writer calls through it, spanned on the field
+//!   type, so a mismatch is one error at the field's type;
+//! - after a mistake the impls are still emitted for what matched, so rustc's type errors and
+//!   the derive's own errors arrive in the same build.
+
+use proc_macro2::{Span, TokenStream};
+use quote::{format_ident, quote, quote_spanned};
+use syn::spanned::Spanned;
+use syn::{DeriveInput, LitStr};
+
+use eventlake_schema::{Event, Field, Type};
+
+use crate::attr::{self, Errors, Wire, WireField};
+use crate::checks;
+use crate::locate;
+
+/// Which derive is expanding.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// `DatalakeEvent`
+    Event,
+    /// `DatalakeStruct`
+    Struct,
+    /// `DatalakeEnum`
+    Enum,
+}
+
+impl Kind {
+    fn name(self) -> &'static str {
+        match self {
+            Kind::Event => "DatalakeEvent",
+            Kind::Struct => "DatalakeStruct",
+            Kind::Enum => "DatalakeEnum",
+        }
+    }
+}
+
+/// Expands one derive; never panics, errors become `compile_error!`s in the output.
+pub fn derive(kind: Kind, input: TokenStream) -> TokenStream {
+    let input: DeriveInput = match syn::parse2(input) {
+        Ok(i) => i,
+        Err(e) => return e.to_compile_error(),
+    };
+    let mut errors = Errors::default();
+    let body = expand(kind, &input, &mut errors);
+    let errs = errors.to_compile_errors();
+    if body.is_empty() {
+        return errs;
+    }
+    quote! {
+        #errs
+        #[doc(hidden)]
+        #[allow(non_camel_case_types, non_snake_case, unused_qualifications, clippy::all)]
+        const _: () = {
+            #body
+        };
+    }
+}
+
+fn expand(kind: Kind, input: &DeriveInput, errors: &mut Errors) -> TokenStream {
+    let nested = kind != Kind::Event;
+    let cont = attr::container(input, nested, errors);
+    let wire = attr::wire(input, errors);
+    let krate = cont
+        .krate
+        .clone()
+        .map_or_else(|| quote!(::eventlake), |p| quote!(#p));
+    match (&wire, kind) {
+        (Wire::Struct(_), Kind::Event | Kind::Struct) | (Wire::Enum(_), Kind::Enum) => {}
+        (Wire::Unsupported, _) => return TokenStream::new(),
+        (_, Kind::Enum) => {
+            errors.at(input.ident.span(), "`DatalakeEnum` derives on enums only");
+            return TokenStream::new();
+        }
+        (_, _) => {
+            errors.at(
+                input.ident.span(),
+                format!(
+                    "`{}` derives on structs with named fields only; enum columns take `DatalakeEnum`",
+                    kind.name()
+                ),
+            );
+            return TokenStream::new();
+        }
+    }
+    for p in &input.generics.params {
+        if !matches!(p, syn::GenericParam::Lifetime(_)) {
+            errors.spanned(
+                p,
+                "type and const parameters are not supported: every field's type must be concrete to be checked against events.toml",
+            );
+            return TokenStream::new();
+        }
+    }
+    if nested && (cont.event.is_none() || cont.field.is_none()) {
+        errors.at(
+            input.ident.span(),
+            format!(
+                "`{}` needs to know which column it stands for: add `#[datalake(event = \"…\", field = \"column\")]`",
+                kind.name()
+            ),
+        );
+        return TokenStream::new();
+    }
+
+    let span = cont
+        .schema
+        .as_ref()
+        .map_or_else(Span::call_site, LitStr::span);
+    let located = match locate::locate(cont.schema.as_ref(), input.ident.span()) {
+        Ok(l) => l,
+        Err(e) => {
+            errors.push(e);
+            return TokenStream::new();
+        }
+    };
+    let path_str = located.path.display().to_string();
+    let env = locate::ENV_SCHEMA;
+    let tracking = quote! {
+        const _: &[u8] = ::core::include_bytes!(#path_str);
+        const _: ::core::option::Option<&str> = ::core::option_env!(#env);
+    };
+    let schema = match locate::load(&Located::with_span(located, span)) {
+        Ok(s) => s,
+        Err(report) => {
+            errors.push(locate::report_errors(&report, span));
+            return tracking;
+        }
+    };
+    let Some(event) = checks::find_event(&schema, cont.event.as_ref(), &input.ident, errors) else {
+        return tracking;
+    };
+    let cx = Cx {
+        krate,
+        input,
+        event,
+    };
+    let body = match (kind, &wire, &cont.field) {
+        (Kind::Event, Wire::Struct(fields), _) => {
+            let owner = format!("event `{}`", event.name);
+            let matched =
+                checks::match_fields(&event.fields, fields, &owner, &input.ident, errors);
+            cx.event_impl(&schema.lake.name, &matched)
+        }
+        (Kind::Struct, Wire::Struct(fields), Some(lit)) => {
+            let Some(column) = checks::resolve_field(event, lit, errors) else {
+                return tracking;
+            };
+            let Some(columns) = checks::struct_fields(&column.ty) else {
+                errors.spanned(
+                    lit,
+                    format!(
+                        "column `{}` is `{}`, not a struct; `DatalakeStruct` stands for `struct<…>` columns",
+                        lit.value(),
+                        column.ty
+                    ),
+                );
+                return tracking;
+            };
+            let path = format!("{}.{}", event.name, lit.value());
+            let owner = format!("struct column `{path}`");
+            let matched = checks::match_fields(columns, fields, &owner, &input.ident, errors);
+            cx.struct_impl(&path, columns, &matched)
+        }
+        (Kind::Enum, Wire::Enum(variants), Some(lit)) => {
+            let Some(column) = checks::resolve_field(event, lit, errors) else {
+                return tracking;
+            };
+            let path = format!("{}.{}", event.name, lit.value());
+            let _ok = checks::match_variants(column, &path, variants, &input.ident, lit, errors);
+            if column.enum_values.is_empty() {
+                return tracking;
+            }
+            cx.enum_impl(column, variants)
+        }
+        _ => TokenStream::new(),
+    };
+    quote! {
+        #tracking
+        #body
+    }
+}
+
+use locate::Located;
+
+impl Located {
+    fn with_span(mut self, span: Span) -> Self {
+        self.span = span;
+        self
+    }
+}
+
+struct Cx<'a> {
+    krate: TokenStream,
+    input: &'a DeriveInput,
+    event: &'a Event,
+}
+
+impl Cx<'_> {
+    fn private(&self) -> TokenStream {
+        let k = &self.krate;
+        quote!(#k::__private)
+    }
+
+    /// The local column traits and the write statements for matched fields.
+    fn columns(
+        &self,
+        path_prefix: &str,
+        matched: &[checks::Matched<'_, '_>],
+        partition_key: Option<&str>,
+    ) -> (TokenStream, TokenStream) {
+        let p = self.private();
+        let mut traits = TokenStream::new();
+        let mut writes = TokenStream::new();
+        for m in matched {
+            let column = m.column;
+            let path = format!("{path_prefix}{}", column.name);
+            let tr = format_ident!("__eventlake_column_{}", column.name);
+            let glue = glue(&column.ty, &column.enum_values, &quote!(#p::glue));
+            let ty_text = describe(column);
+            let accepts = accepts(&column.ty, &column.enum_values, &self.event.name, &path);
+            let (message, label, note) = if column.required {
+                (
+                    format!("column `{path}` is `{ty_text}` in events.toml; `{{Self}}` cannot be written as one"),
+                    format!("expected a Rust type for `{ty_text}`"),
+                    "a required column takes the value itself, not `Option<…>`".to_owned(),
+                )
+            } else {
+                (
+                    format!("column `{path}` is an optional `{ty_text}` in events.toml; `{{Self}}` cannot be written as one"),
+                    format!("expected `Option<T>`, T a Rust type for `{ty_text}`"),
+                    "an optional column takes `Option<…>`; `None` leaves the column NULL".to_owned(),
+                )
+            };
+            let accepts_note = escape(&format!("`{ty_text}` accepts {accepts}"));
+            let (message, label) = (escape_keep_self(&message), escape(&label));
+            // The partition key column's trait also yields the key, so a wrong type is one
+            // error (this one), not a second one about partition keys.
+            let is_key = partition_key == Some(column.name.as_str());
+            let (key_decl, key_bound, key_fn) = if is_key {
+                (
+                    quote!(fn __eventlake_partition_key(&self) -> ::std::string::String;),
+                    quote!(+ #p::PartitionValue),
+                    quote! {
+                        #[inline]
+                        fn __eventlake_partition_key(&self) -> ::std::string::String {
+                            #p::partition_key_of(self)
+                        }
+                    },
+                )
+            } else {
+                (TokenStream::new(), TokenStream::new(), TokenStream::new())
+            };
+            let value_impl = if column.required {
+                quote! {
+                    #[diagnostic::do_not_recommend]
+                    impl<T: ?::core::marker::Sized + #p::Column<#glue> #key_bound> #tr for T {
+                        #[inline]
+                        fn __eventlake_write(&self, key: &'static str, out: &mut #p::JsonWriter) {
+                            out.key(key);
+                            #p::Column::<#glue>::write_json(self, out);
+                        }
+                        #key_fn
+                    }
+                }
+            } else {
+                quote! {
+                    #[diagnostic::do_not_recommend]
+                    impl<T: #p::Column<#glue> #key_bound> #tr for ::core::option::Option<T> {
+                        #[inline]
+                        fn __eventlake_write(&self, key: &'static str, out: &mut #p::JsonWriter) {
+                            if let ::core::option::Option::Some(value) = self {
+                                out.key(key);
+                                #p::Column::<#glue>::write_json(value, out);
+                            }
+                        }
+                        #key_fn
+                    }
+                }
+            };
+            traits.extend(quote! {
+                #[diagnostic::on_unimplemented(message = #message, label = #label, note = #accepts_note, note = #note)]
+                trait #tr {
+                    fn __eventlake_write(&self, key: &'static str, out: &mut #p::JsonWriter);
+                    #key_decl
+                }
+                #value_impl
+            });
+            let WireField { ident, ty, .. } = m.field;
+            let key = column.json_key();
+            let span = ty.span();
+            writes.extend(quote_spanned! {span=>
+                <#ty as #tr>::__eventlake_write(&self.#ident, #key, __out);
+            });
+        }
+        (traits, writes)
+    }
+
+    fn event_impl(&self, lake: &str, matched: &[checks::Matched<'_, '_>]) -> TokenStream {
+        let k = &self.krate;
+        let p = self.private();
+        let ident = &self.input.ident;
+        let (impl_g, ty_g, where_c) = self.input.generics.split_for_impl();
+        let pk = self.event.partition_key.as_deref();
+        let (traits, writes) = self.columns("", matched, pk);
+        let event = &self.event.name;
+        let stream = format!("{lake}-{event}");
+        let fingerprint = self.event.fingerprint();
+        let partition_key = self
+            .event
+            .partition_key
+            .as_ref()
+            .and_then(|pk| matched.iter().find(|m| &m.column.name == pk))
+            .map_or_else(
+                || quote!(#p::random_partition_key()),
+                |m| {
+                    let (f, ty) = (&m.field.ident, m.field.ty);
+                    let tr = format_ident!("__eventlake_column_{}", m.column.name);
+                    quote!(<#ty as #tr>::__eventlake_partition_key(&self.#f))
+                },
+            );
+        let capacity = 32 * matched.len().max(1);
+        quote! {
+            #traits
+            #[automatically_derived]
+            impl #impl_g #k::DatalakeEvent for #ident #ty_g #where_c {
+                const LAKE: &'static str = #lake;
+                const EVENT: &'static str = #event;
+                const STREAM: &'static str = #stream;
+                const SCHEMA_FINGERPRINT: &'static str = #fingerprint;
+
+                fn partition_key(&self) -> ::std::string::String {
+                    #partition_key
+                }
+
+                fn to_record(&self) -> ::std::vec::Vec<u8> {
+                    let mut __writer = #p::JsonWriter::with_capacity(#capacity);
+                    let __out = &mut __writer;
+                    __out.begin_object();
+                    #writes
+                    __out.end_object();
+                    __writer.into_bytes()
+                }
+            }
+        }
+    }
+
+    fn struct_impl(
+        &self,
+        path: &str,
+        columns: &[Field],
+        matched: &[checks::Matched<'_, '_>],
+    ) -> TokenStream {
+        let k = &self.krate;
+        let p = self.private();
+        let ident = &self.input.ident;
+        let (impl_g, ty_g, where_c) = self.input.generics.split_for_impl();
+        let prefix = format!("{}.", path.split_once('.').map_or(path, |(_, rest)| rest));
+        let (traits, writes) = self.columns(&prefix, matched, None);
+        let id = checks::struct_id(columns);
+        quote! {
+            #traits
+            #[automatically_derived]
+            impl #impl_g #k::DatalakeStruct for #ident #ty_g #where_c {
+                const PATH: &'static str = #path;
+            }
+            #[automatically_derived]
+            impl #impl_g #p::Column<#p::glue::Struct<#id>> for #ident #ty_g #where_c {
+                fn write_json(&self, __out: &mut #p::JsonWriter) {
+                    __out.begin_object();
+                    #writes
+                    __out.end_object();
+                }
+            }
+        }
+    }
+
+    fn enum_impl(&self, column: &Field, variants: &[attr::WireVariant]) -> TokenStream {
+        let k = &self.krate;
+        let p = self.private();
+        let ident = &self.input.ident;
+        let (impl_g, ty_g, where_c) = self.input.generics.split_for_impl();
+        let id = checks::enum_id(&column.enum_values);
+        let arms = variants.iter().map(|v| {
+            let (vi, wire) = (&v.ident, &v.wire);
+            quote!(Self::#vi { .. } => #wire,)
+        });
+        let body = if variants.is_empty() {
+            quote!(match *self {})
+        } else {
+            quote!(match self { #(#arms)* })
+        };
+        quote! {
+            #[automatically_derived]
+            impl #impl_g #k::DatalakeEnum for #ident #ty_g #where_c {
+                fn as_str(&self) -> &'static str {
+                    #body
+                }
+            }
+            #[automatically_derived]
+            impl #impl_g #p::Column<#p::glue::Enum<#id>> for #ident #ty_g #where_c {
+                fn write_json(&self, __out: &mut #p::JsonWriter) {
+                    __out.string(#p::DatalakeEnum::as_str(self));
+                }
+            }
+            #[automatically_derived]
+            impl #impl_g #p::PartitionValue for #ident #ty_g #where_c {
+                fn partition_value(&self) -> ::core::option::Option<::std::string::String> {
+                    ::core::option::Option::Some(::std::string::String::from(#p::DatalakeEnum::as_str(self)))
+                }
+            }
+        }
+    }
+}
+
+/// The Glue marker type of a column, as a type path under `g` (`…::glue`).
+fn glue(ty: &Type, enum_values: &[String], g: &TokenStream) -> TokenStream {
+    if !enum_values.is_empty() && ty.is_text() {
+        let id = checks::enum_id(enum_values);
+        return quote!(#g::Enum<#id>);
+    }
+    match ty {
+        Type::Boolean => quote!(#g::Boolean),
+        Type::Tinyint => quote!(#g::Tinyint),
+        Type::Smallint => quote!(#g::Smallint),
+        Type::Int => quote!(#g::Int),
+        Type::Bigint => quote!(#g::Bigint),
+        Type::Float => quote!(#g::Float),
+        Type::Double => quote!(#g::Double),
+        Type::Decimal { precision, scale } => quote!(#g::Decimal<#precision, #scale>),
+        Type::String => quote!(#g::String),
+        Type::Varchar { length } => quote!(#g::Varchar<#length>),
+        Type::Char { length } => quote!(#g::Char<#length>),
+        Type::Date => quote!(#g::Date),
+        Type::Timestamp => quote!(#g::Timestamp),
+        Type::Array { items } => {
+            let i = glue(items, &[], g);
+            quote!(#g::Array<#i>)
+        }
+        Type::Map { key, value } => {
+            let (k, v) = (glue(key, &[], g), glue(value, &[], g));
+            quote!(#g::Map<#k, #v>)
+        }
+        Type::Struct { fields } => {
+            let id = checks::struct_id(fields);
+            quote!(#g::Struct<#id>)
+        }
+    }
+}
+
+/// The column's type as shown in messages: the Glue spelling, plus enum values.
+fn describe(column: &Field) -> String {
+    if column.enum_values.is_empty() {
+        column.ty.to_string()
+    } else {
+        format!(
+            "{} (enum {})",
+            column.ty,
+            column.enum_values.join(" | ")
+        )
+    }
+}
+
+/// What Rust types a column accepts, for the error note.
+fn accepts(ty: &Type, enum_values: &[String], event: &str, path: &str) -> String {
+    let nested = |what: &str| {
+        let (article, derive) = if what == "struct" {
+            ("a", "DatalakeStruct")
+        } else {
+            ("an", "DatalakeEnum")
+        };
+        format!("{article} {what} deriving `{derive}` with `#[datalake(event = \"{event}\", field = \"{path}\")]`")
+    };
+    if !enum_values.is_empty() && ty.is_text() {
+        return format!("`String` (or `&str`, `Cow<str>`) or {}", nested("enum"));
+    }
+    match ty {
+        Type::Boolean => "`bool`".into(),
+        Type::Tinyint => "`i8`".into(),
+        Type::Smallint => "`i16`, `i8`, `u8`".into(),
+        Type::Int => "`i32`, `i16`, `i8`, `u16`, `u8`".into(),
+        Type::Bigint => "`i64`, `i32`, `i16`, `i8`, `u32`, `u16`, `u8`".into(),
+        Type::Float => "`f32`".into(),
+        Type::Double => "`f64`, `f32`".into(),
+        Type::Decimal { .. } => "`rust_decimal::Decimal` (never a float: binary floats round)".into(),
+        Type::String | Type::Varchar { .. } | Type::Char { .. } => {
+            "`String`, `&str`, `Cow<str>`, `char`".into()
+        }
+        Type::Date => "`chrono::NaiveDate`".into(),
+        Type::Timestamp => "`chrono::DateTime<Utc>`, `std::time::SystemTime`".into(),
+        Type::Array { items } => format!(
+            "`Vec<T>` (or `[T]`, `[T; N]`, `VecDeque<T>`) where T is {}",
+            accepts(items, &[], event, path)
+        ),
+        Type::Map { key, value } => format!(
+            "`HashMap<K, V>` or `BTreeMap<K, V>` where K is {} and V is {}",
+            accepts(key, &[], event, path),
+            accepts(value, &[], event, path)
+        ),
+        Type::Struct { .. } => nested("struct"),
+    }
+}
+
+/// Escapes `{`/`}` for `on_unimplemented` format strings.
+fn escape(s: &str) -> String {
+    s.replace('{', "{{").replace('}', "}}")
+}
+
+/// Like [`escape`], but keeps the `{Self}` placeholder.
+fn escape_keep_self(s: &str) -> String {
+    s.split("{Self}").map(escape).collect::<Vec<_>>().join("{Self}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Expands, formats with prettyplease and replaces the absolute schema path.
+    fn expand_pretty(kind: Kind, input: TokenStream) -> String {
+        let out = derive(kind, input);
+        let file: syn::File = syn::parse2(out).expect("the expansion parses as a file");
+        let text = prettyplease::unparse(&file);
+        let fixture = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../tests/fixtures/shop.toml")
+            .canonicalize()
+            .expect("fixture exists");
+        text.replace(&fixture.display().to_string(), "[fixtures]/shop.toml")
+    }
+
+    #[test]
+    fn event_expansion() {
+        insta::assert_snapshot!(expand_pretty(
+            Kind::Event,
+            quote! {
+                #[datalake(schema = "../tests/fixtures/shop.toml")]
+                #[serde(rename_all = "camelCase")]
+                pub struct StaffUpdated<'a> {
+                    staff_name: &'a str,
+                    staff_id: i32,
+                    email_id: Option<String>,
+                    status: Option<String>,
+                    source_timestamp: std::time::SystemTime,
+                    metadata: Option<Meta>,
+                    #[serde(skip)]
+                    internal: u8,
+                }
+            }
+        ));
+    }
+
+    #[test]
+    fn struct_and_enum_expansion() {
+        insta::assert_snapshot!(expand_pretty(
+            Kind::Struct,
+            quote! {
+                #[datalake(schema = "../tests/fixtures/shop.toml", event = "order_placed", field = "shipping.geo")]
+                struct Geo { lat: Option<f64>, lon: Option<f64> }
+            }
+        ));
+        insta::assert_snapshot!(expand_pretty(
+            Kind::Enum,
+            quote! {
+                #[datalake(schema = "../tests/fixtures/shop.toml", event = "order_placed", field = "currency", crate = "el")]
+                enum Currency { #[serde(rename = "USD")] Usd, #[serde(rename = "EUR")] Eur, #[serde(rename = "GBP")] Gbp }
+            }
+        ));
+    }
+
+    fn errors_of(kind: Kind, input: TokenStream) -> Vec<String> {
+        let out = derive(kind, input).to_string();
+        out.split("compile_error !")
+            .skip(1)
+            .map(|s| s.split("\" }").next().unwrap_or("").trim_start_matches(" { \"").to_owned())
+            .collect()
+    }
+
+    #[test]
+    fn every_problem_is_reported_in_one_expansion() {
+        let errs = errors_of(
+            Kind::Event,
+            quote! {
+                #[datalake(schema = "../tests/fixtures/shop.toml", event = "order_placed", evnt = "x")]
+                #[datalake(event = "again")]
+                struct OrderPlaced {
+                    order_id: Option<String>,
+                    custmer_id: i64,
+                    #[datalake(skip)]
+                    total: f64,
+                }
+            },
+        );
+        let all = errs.join("\n");
+        assert!(all.contains("unknown datalake attribute `evnt`; did you mean `event`?"), "{all}");
+        assert!(all.contains("duplicate datalake attribute `event`"), "{all}");
+        assert!(all.contains("`#[datalake]` goes on the struct"), "{all}");
+        assert!(all.contains("column `order_id` is required"), "{all}");
+        assert!(all.contains("did you mean `customer_id`?"), "{all}");
+        assert!(all.contains("has no field for columns `occurred_at`"), "{all}");
+        assert_eq!(errs.len(), 6, "{all}");
+    }
+
+    #[test]
+    fn unknown_events_and_camel_case_keys() {
+        let errs = errors_of(
+            Kind::Event,
+            quote! {
+                #[datalake(schema = "../tests/fixtures/shop.toml")]
+                struct OrderPlace { order_id: String }
+            },
+        );
+        assert_eq!(errs.len(), 1);
+        assert!(errs[0].contains("unknown event `order_place`; did you mean `order_placed`?"), "{errs:?}");
+
+        let errs = errors_of(
+            Kind::Event,
+            quote! {
+                #[datalake(schema = "../tests/fixtures/shop.toml")]
+                struct StaffUpdated { staff_name: String }
+            },
+        );
+        assert!(
+            errs[0].contains("add `#[serde(rename = \\\"staffName\\\")]`"),
+            "{errs:?}"
+        );
+    }
+
+    #[test]
+    fn schema_errors_keep_the_rebuild_dependency() {
+        let out = derive(
+            Kind::Event,
+            quote! {
+                #[datalake(schema = "../tests/fixtures/malformed.toml")]
+                struct OrderPlaced { order_id: String }
+            },
+        )
+        .to_string();
+        assert!(out.contains("include_bytes"), "{out}");
+        assert!(out.contains("malformed.toml:"), "{out}");
+        let missing = derive(
+            Kind::Event,
+            quote! {
+                #[datalake(schema = "nope.toml")]
+                struct OrderPlaced { order_id: String }
+            },
+        )
+        .to_string();
+        assert!(!missing.contains("include_bytes"), "{missing}");
+    }
+
+    #[test]
+    fn on_unimplemented_strings_are_escaped() {
+        assert_eq!(escape_keep_self("a {Self} b {x}"), "a {Self} b {{x}}");
+    }
+}

@@ -1,0 +1,587 @@
+//! One ingest: records in, the raw backup, Parquet partitions and error documents out,
+//! exactly where the stack's Firehose would put them ([`crate::layout`]).
+//!
+//! Rules:
+//! - one ingest is one Firehose buffer: every record gets the same arrival time (now, or
+//!   [`IngestOptions::arrival`] for reproducible runs), and each output is one file per
+//!   partition;
+//! - nothing is lost: every input record is written to `raw/`, and each one is either a row
+//!   in `data/` or a document in `errors/` ([`IngestReport::converted`] +
+//!   [`IngestReport::failed`] = [`IngestReport::records`]);
+//! - output is deterministic: the same input and arrival time give byte-identical files
+//!   (records keep their input order; file names carry a hash of the input);
+//! - files are written under a temporary name and renamed when complete, so a failed
+//!   ingest leaves no half-written Parquet file behind.
+//!
+//! Conversion runs on worker threads (chunks of records), while the calling thread writes
+//! the raw backup and then the Parquet files, in input order.
+
+use std::collections::BTreeMap;
+use std::fs::File;
+use std::io::{BufWriter, Write};
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::mpsc;
+
+use arrow::array::{ArrayRef, RecordBatch, UInt32Array};
+use arrow::compute::take_record_batch;
+use arrow::datatypes::SchemaRef;
+use parquet::arrow::ArrowWriter;
+use parquet::basic::{Compression as ParquetCompression, GzipLevel};
+use parquet::file::properties::{WriterProperties, WriterVersion};
+use serde_json::json;
+
+use eventlake_schema::time::{self, Instant};
+use eventlake_schema::{Compression, Event, Partitioning, Schema};
+
+use crate::Error;
+use crate::columns::{Col, event_schema};
+use crate::convert::{
+    Converter, Failure, Finding, METADATA_EXTRACTION_FAILED, TimeValue,
+};
+use crate::layout::{self, FORMAT_CONVERSION_FAILED, Hasher, PARTITIONING_FAILED};
+use crate::split::split_records;
+
+/// Most records converted into one Arrow batch.
+const CHUNK_RECORDS: usize = 8192;
+/// Most input bytes converted into one Arrow batch (keeps text offsets far below `i32`).
+const CHUNK_BYTES: usize = 64 << 20;
+/// Distinct offending values remembered per enum column.
+const MAX_ENUM_VALUES: usize = 20;
+/// Failures kept verbatim in the report.
+const MAX_EXAMPLES: usize = 10;
+
+/// How to ingest.
+#[derive(Debug, Clone)]
+pub struct IngestOptions {
+    /// The lake folder (created when missing).
+    pub lake_dir: PathBuf,
+    /// Arrival time of the whole batch; `None` is now.
+    pub arrival: Option<Instant>,
+    /// Conversion threads; 0 is one per core.
+    pub threads: usize,
+}
+
+/// What one ingest did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct IngestReport {
+    /// Event name.
+    pub event: String,
+    /// Records read.
+    pub records: usize,
+    /// Records written to Parquet.
+    pub converted: usize,
+    /// Records written to `errors/`.
+    pub failed: usize,
+    /// Failed records per error code.
+    pub failures_by_code: BTreeMap<String, usize>,
+    /// The first few failures: (record number from 0, failure).
+    pub examples: Vec<(usize, Failure)>,
+    /// Values outside a column's `enum`: column → value → count (converted anyway).
+    pub not_in_enum: BTreeMap<String, BTreeMap<String, usize>>,
+    /// Records whose `required` column was missing or null: column → count.
+    pub required_missing: BTreeMap<String, usize>,
+    /// Files written, relative to the lake folder, sorted.
+    pub files: Vec<PathBuf>,
+    /// Partition paths that received rows (`year=2024/month=05/…`), sorted.
+    pub partitions: Vec<String>,
+    /// Arrival time used.
+    pub arrival: String,
+}
+
+impl IngestReport {
+    /// Number of values outside an `enum` list.
+    pub fn not_in_enum_count(&self) -> usize {
+        self.not_in_enum.values().flat_map(BTreeMap::values).sum()
+    }
+}
+
+/// One chunk's conversion result.
+#[derive(Default)]
+struct ChunkOut {
+    /// Batches per partition values.
+    batches: Vec<(Vec<u32>, RecordBatch)>,
+    failures: Vec<(usize, Failure)>,
+    findings: Vec<Finding>,
+}
+
+/// Splits `input` into records ([`split_records`]) and ingests them.
+pub fn ingest_bytes(
+    schema: &Schema,
+    event: &str,
+    inputs: &[&[u8]],
+    opts: &IngestOptions,
+) -> Result<IngestReport, Error> {
+    let mut records: Vec<&[u8]> = Vec::new();
+    for input in inputs {
+        records.extend(split_records(input).into_iter().map(|r: Range<usize>| &input[r]));
+    }
+    ingest_records(schema, event, &records, opts)
+}
+
+/// Ingests records exactly as given (one Kinesis record each; an empty slice is an empty
+/// record).
+pub fn ingest_records(
+    schema: &Schema,
+    event_name: &str,
+    records: &[&[u8]],
+    opts: &IngestOptions,
+) -> Result<IngestReport, Error> {
+    let event = schema
+        .event(event_name)
+        .ok_or_else(|| Error::UnknownEvent {
+            name: event_name.to_owned(),
+            known: schema.events.iter().map(|e| e.name.clone()).collect(),
+        })?;
+    let arrival = opts.arrival.unwrap_or_else(now);
+    let event_time = event.settings.partitioning == Partitioning::EventTime;
+    let time_column = if event_time {
+        event.time_field.as_deref()
+    } else {
+        None
+    };
+    let converter = Converter::new(event, time_column);
+    let arrow_schema: SchemaRef = Arc::new(event_schema(event));
+    let part_cols = event.partition_columns();
+    let arrival_parts = layout::partition_values(part_cols, arrival);
+
+    // Chunk boundaries: by record count and by bytes.
+    let mut chunks: Vec<Range<usize>> = Vec::new();
+    let mut start = 0;
+    let mut bytes = 0;
+    for (i, r) in records.iter().enumerate() {
+        if i > start && (i - start >= CHUNK_RECORDS || bytes + r.len() > CHUNK_BYTES) {
+            chunks.push(start..i);
+            start = i;
+            bytes = 0;
+        }
+        bytes += r.len();
+    }
+    if start < records.len() {
+        chunks.push(start..records.len());
+    }
+
+    let threads = match opts.threads {
+        0 => std::thread::available_parallelism().map_or(2, usize::from),
+        n => n,
+    }
+    .clamp(1, chunks.len().max(1));
+
+    let stage = Stage::new(&opts.lake_dir, event, arrival)?;
+    let next = AtomicUsize::new(0);
+    let (tx, rx) = mpsc::sync_channel::<(usize, Result<ChunkOut, Error>)>(threads * 2);
+    let process = |k: usize| -> Result<ChunkOut, Error> {
+        let range = chunks[k].clone();
+        convert_chunk(
+            &converter,
+            event,
+            &arrow_schema,
+            &records[range.clone()],
+            range.start,
+            event_time,
+            &arrival_parts,
+        )
+    };
+
+    let mut report = IngestReport {
+        event: event.name.clone(),
+        records: records.len(),
+        arrival: arrival.format(),
+        ..IngestReport::default()
+    };
+    let mut writers = Writers::new(&stage, event, &schema.lake.name, records, arrow_schema.clone());
+
+    let outcome: Result<(), Error> = std::thread::scope(|s| {
+        for _ in 0..threads {
+            let tx = tx.clone();
+            let next = &next;
+            let process = &process;
+            s.spawn(move || {
+                loop {
+                    let k = next.fetch_add(1, Ordering::Relaxed);
+                    if k >= chunks.len() {
+                        break;
+                    }
+                    if tx.send((k, process(k))).is_err() {
+                        break;
+                    }
+                }
+            });
+        }
+        drop(tx);
+        let hash = stage.write_raw(records)?;
+        writers.hash = hash;
+        let mut pending: BTreeMap<usize, Result<ChunkOut, Error>> = BTreeMap::new();
+        let mut want = 0;
+        for (k, out) in rx.iter() {
+            pending.insert(k, out);
+            while let Some(out) = pending.remove(&want) {
+                writers.take(out?, &mut report)?;
+                want += 1;
+            }
+        }
+        Ok(())
+    });
+    outcome?;
+    writers.finish(&mut report)?;
+    report.files.sort();
+    report.partitions.sort();
+    report.partitions.dedup();
+    Ok(report)
+}
+
+/// The current time, to the millisecond.
+pub fn now() -> Instant {
+    let d = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap_or_default();
+    Instant {
+        secs: i64::try_from(d.as_secs()).unwrap_or(0),
+        nanos: d.subsec_millis() * 1_000_000,
+    }
+}
+
+/// Parses an `--arrival-time` value: any OpenX timestamp form.
+pub fn parse_arrival(text: &str) -> Option<Instant> {
+    time::parse_timestamp_str(text).or_else(|| time::parse_epoch(text))
+}
+
+fn convert_chunk(
+    converter: &Converter,
+    event: &Event,
+    schema: &SchemaRef,
+    records: &[&[u8]],
+    first: usize,
+    event_time: bool,
+    arrival_parts: &[u32],
+) -> Result<ChunkOut, Error> {
+    let mut cols: Vec<Col> = Converter::columns(event);
+    let mut keys: Vec<Vec<u32>> = Vec::new();
+    let mut out = ChunkOut::default();
+    let part_cols = event.partition_columns();
+    for (i, record) in records.iter().enumerate() {
+        let rows = cols.first().map_or(0, Col::len);
+        match converter.convert(record, &mut cols) {
+            Err(f) => out.failures.push((first + i, f)),
+            Ok(converted) => {
+                if event_time {
+                    match event_partition(part_cols, converted.time_value.as_ref()) {
+                        Ok(k) => keys.push(k),
+                        Err(f) => {
+                            for c in &mut cols {
+                                c.truncate(rows);
+                            }
+                            out.failures.push((first + i, f));
+                            continue;
+                        }
+                    }
+                }
+                out.findings.extend(converted.findings);
+            }
+        }
+    }
+    if cols.first().is_none_or(Col::is_empty) {
+        return Ok(out);
+    }
+    let arrays: Vec<ArrayRef> = cols
+        .iter_mut()
+        .map(Col::finish)
+        .collect::<Result<_, _>>()?;
+    let batch = RecordBatch::try_new(schema.clone(), arrays)?;
+    if !event_time {
+        out.batches.push((arrival_parts.to_vec(), batch));
+        return Ok(out);
+    }
+    // Group rows by partition, keeping input order within each.
+    let mut groups: BTreeMap<&Vec<u32>, Vec<u32>> = BTreeMap::new();
+    for (row, k) in keys.iter().enumerate() {
+        groups
+            .entry(k)
+            .or_default()
+            .push(u32::try_from(row).unwrap_or(u32::MAX));
+    }
+    if groups.len() == 1 {
+        if let Some((k, _)) = groups.into_iter().next() {
+            out.batches.push((k.clone(), batch));
+        }
+        return Ok(out);
+    }
+    for (k, rows) in groups {
+        let idx = UInt32Array::from(rows);
+        out.batches.push((k.clone(), take_record_batch(&batch, &idx)?));
+    }
+    Ok(out)
+}
+
+/// The event-time partition values the stack's JQ query would extract (plan.rs): epoch
+/// numbers through `todate`, strings sliced at fixed positions (`[0:4]`, `[5:7]`, …). A
+/// string whose slices are not its real date parts (`2024-5-1 09:00:00`) would land in a
+/// wrong partition on AWS; it is rejected here.
+fn event_partition(
+    cols: &[eventlake_schema::PartitionColumn],
+    value: Option<&TimeValue>,
+) -> Result<Vec<u32>, Failure> {
+    let fail = |why: &str| Failure {
+        code: METADATA_EXTRACTION_FAILED,
+        message: format!("Could not extract the partition values from the event time: {why}"),
+    };
+    match value {
+        None => Err(fail("the time field's key is missing (the partitioning query reads it case-sensitively)")),
+        Some(TimeValue::Other) => Err(fail("the time field is null or not a string or number")),
+        Some(TimeValue::Number(n)) => time::parse_epoch(n)
+            .map(|i| layout::partition_values(cols, i))
+            .ok_or_else(|| fail("not an epoch time")),
+        Some(TimeValue::Text(s)) => {
+            let i = time::parse_timestamp_str(s).ok_or_else(|| fail("not a timestamp"))?;
+            let values = layout::partition_values(cols, i);
+            let sliced = cols.iter().zip(&values).all(|(c, v)| {
+                let (from, to) = match c.name {
+                    "year" => (0, 4),
+                    "month" => (5, 7),
+                    "day" => (8, 10),
+                    _ => (11, 13),
+                };
+                s.get(from..to).and_then(|t| t.parse::<u32>().ok()) == Some(*v)
+            });
+            if sliced {
+                Ok(values)
+            } else {
+                Err(fail(
+                    "the partitioning query slices the text at fixed positions; send yyyy-MM-dd with two-digit month and day",
+                ))
+            }
+        }
+    }
+}
+
+/// The output folders of one ingest and their temporary files.
+struct Stage {
+    root: PathBuf,
+    event: String,
+    arrival: Instant,
+    arrival_path: String,
+    /// (temporary path, final path without the stem, suffix).
+    pending: std::cell::RefCell<Vec<(PathBuf, PathBuf, &'static str)>>,
+}
+
+impl Stage {
+    fn new(root: &Path, event: &Event, arrival: Instant) -> Result<Self, Error> {
+        std::fs::create_dir_all(root).map_err(Error::io(root))?;
+        Ok(Self {
+            root: root.to_path_buf(),
+            event: event.name.clone(),
+            arrival,
+            arrival_path: layout::arrival_path(arrival),
+            pending: std::cell::RefCell::new(Vec::new()),
+        })
+    }
+
+    /// Creates a temporary file for the final folder `dir` (relative to the root).
+    fn create(&self, dir: &str, suffix: &'static str) -> Result<BufWriter<File>, Error> {
+        let folder = self.root.join(dir);
+        std::fs::create_dir_all(&folder).map_err(Error::io(&folder))?;
+        let n = self.pending.borrow().len();
+        let tmp = folder.join(format!(".{}-{}-{n}.tmp", self.event, std::process::id()));
+        let file = File::create(&tmp).map_err(Error::io(&tmp))?;
+        self.pending
+            .borrow_mut()
+            .push((tmp, PathBuf::from(dir), suffix));
+        Ok(BufWriter::with_capacity(1 << 20, file))
+    }
+
+    /// Writes every record to `raw/`, one per line, and returns the input's hash.
+    fn write_raw(&self, records: &[&[u8]]) -> Result<u64, Error> {
+        let dir = format!("raw/{}/{}", self.event, self.arrival_path);
+        let mut w = self.create(&dir, "")?;
+        let mut hasher = Hasher::default();
+        hasher.write(self.event.as_bytes());
+        for r in records {
+            hasher.write(r);
+            w.write_all(r).map_err(Error::io(&dir))?;
+            if r.last() != Some(&b'\n') {
+                w.write_all(b"\n").map_err(Error::io(&dir))?;
+            }
+        }
+        w.flush().map_err(Error::io(&dir))?;
+        Ok(hasher.finish())
+    }
+
+    /// Renames every temporary file to `<dir>/<stem><suffix>` and returns the final paths
+    /// relative to the root.
+    fn commit(&self, hash: u64) -> Result<Vec<PathBuf>, Error> {
+        let stem = layout::file_stem(&self.event, self.arrival, hash);
+        let mut out = Vec::new();
+        for (tmp, dir, suffix) in self.pending.borrow_mut().drain(..) {
+            let rel = dir.join(format!("{stem}{suffix}"));
+            let dest = self.root.join(&rel);
+            std::fs::rename(&tmp, &dest).map_err(Error::io(&dest))?;
+            out.push(rel);
+        }
+        Ok(out)
+    }
+}
+
+/// The Parquet writers (one per partition) and the error file of one ingest.
+struct Writers<'s> {
+    stage: &'s Stage,
+    event: &'s Event,
+    lake: &'s str,
+    records: &'s [&'s [u8]],
+    schema: SchemaRef,
+    props: WriterProperties,
+    parquet: BTreeMap<Vec<u32>, ArrowWriter<BufWriter<File>>>,
+    errors: BTreeMap<&'static str, BufWriter<File>>,
+    hash: u64,
+}
+
+impl<'s> Writers<'s> {
+    fn new(
+        stage: &'s Stage,
+        event: &'s Event,
+        lake: &'s str,
+        records: &'s [&'s [u8]],
+        schema: SchemaRef,
+    ) -> Self {
+        let compression = match event.settings.parquet_compression {
+            Compression::Snappy => ParquetCompression::SNAPPY,
+            Compression::Gzip => ParquetCompression::GZIP(GzipLevel::default()),
+            Compression::Uncompressed => ParquetCompression::UNCOMPRESSED,
+        };
+        let props = WriterProperties::builder()
+            .set_compression(compression)
+            .set_writer_version(WriterVersion::PARQUET_1_0)
+            .set_created_by(format!(
+                "eventlake-local version {} (parquet-rs)",
+                env!("CARGO_PKG_VERSION")
+            ))
+            .build();
+        Self {
+            stage,
+            event,
+            lake,
+            records,
+            schema,
+            props,
+            parquet: BTreeMap::new(),
+            errors: BTreeMap::new(),
+            hash: 0,
+        }
+    }
+
+    fn take(&mut self, out: ChunkOut, report: &mut IngestReport) -> Result<(), Error> {
+        for (key, batch) in out.batches {
+            report.converted += batch.num_rows();
+            let writer = match self.parquet.entry(key) {
+                std::collections::btree_map::Entry::Occupied(e) => e.into_mut(),
+                std::collections::btree_map::Entry::Vacant(e) => {
+                    let path = layout::partition_path(self.event.partition_columns(), e.key());
+                    let dir = format!("data/{}/{path}", self.event.name);
+                    report.partitions.push(path.trim_end_matches('/').to_owned());
+                    let file = self.stage.create(&dir, ".parquet")?;
+                    e.insert(ArrowWriter::try_new(
+                        file,
+                        self.schema.clone(),
+                        Some(self.props.clone()),
+                    )?)
+                }
+            };
+            writer.write(&batch)?;
+        }
+        for (index, failure) in out.failures {
+            report.failed += 1;
+            *report
+                .failures_by_code
+                .entry(failure.code.to_owned())
+                .or_default() += 1;
+            let kind = if failure.code == METADATA_EXTRACTION_FAILED {
+                PARTITIONING_FAILED
+            } else {
+                FORMAT_CONVERSION_FAILED
+            };
+            let w = match self.errors.entry(kind) {
+                std::collections::btree_map::Entry::Occupied(e) => e.into_mut(),
+                std::collections::btree_map::Entry::Vacant(e) => {
+                    let dir = format!(
+                        "errors/{}/{kind}/{}",
+                        self.event.name, self.stage.arrival_path
+                    );
+                    e.insert(self.stage.create(&dir, "")?)
+                }
+            };
+            let doc = error_document(
+                self.stage,
+                self.lake,
+                index,
+                &failure,
+                self.record_bytes(index),
+            );
+            serde_json::to_writer(&mut *w, &doc).map_err(|e| Error::Message(e.to_string()))?;
+            w.write_all(b"\n").map_err(Error::io("errors/"))?;
+            if report.examples.len() < MAX_EXAMPLES {
+                report.examples.push((index, failure));
+            }
+        }
+        for f in out.findings {
+            match f {
+                Finding::NotInEnum { column, value } => {
+                    let values = report.not_in_enum.entry(column).or_default();
+                    if values.len() < MAX_ENUM_VALUES || values.contains_key(&value) {
+                        *values.entry(value).or_default() += 1;
+                    } else {
+                        *values.entry("(other values)".to_owned()).or_default() += 1;
+                    }
+                }
+                Finding::RequiredMissing { column } => {
+                    *report.required_missing.entry(column).or_default() += 1;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// The raw bytes of record `index` (for the error document).
+    fn record_bytes(&self, index: usize) -> &'s [u8] {
+        self.records.get(index).copied().unwrap_or_default()
+    }
+
+    fn finish(mut self, report: &mut IngestReport) -> Result<(), Error> {
+        for (_, w) in std::mem::take(&mut self.parquet) {
+            w.close()?;
+        }
+        for (_, mut w) in std::mem::take(&mut self.errors) {
+            w.flush().map_err(Error::io("errors/"))?;
+        }
+        report.files = self.stage.commit(self.hash)?;
+        Ok(())
+    }
+}
+
+/// A failed record as Firehose writes it under its error prefix (AWS_FACTS §2.2).
+fn error_document(
+    stage: &Stage,
+    lake: &str,
+    index: usize,
+    failure: &Failure,
+    raw: &[u8],
+) -> serde_json::Value {
+    let millis = stage.arrival.secs * 1000 + i64::from(stage.arrival.nanos / 1_000_000);
+    json!({
+        "attemptsMade": 1,
+        "arrivalTimestamp": millis,
+        "lastErrorCode": failure.code,
+        "lastErrorMessage": failure.message,
+        "attemptEndingTimestamp": millis,
+        "rawData": crate::base64::encode(raw),
+        "sequenceNumber": index.to_string(),
+        "subSequenceNumber": 0,
+        "dataCatalogTable": {
+            "catalogId": "local",
+            "databaseName": lake,
+            "tableName": stage.event,
+            "region": "local",
+            "versionId": "LATEST",
+        },
+    })
+}

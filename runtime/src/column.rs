@@ -1,0 +1,608 @@
+//! How Rust values are written into a record: [`Column<G>`] says "this Rust type can be
+//! written to a Glue column of type `G`" and writes it with a [`JsonWriter`].
+//!
+//! Rules of this module:
+//! - one impl per (Rust type, Glue type) pair in the table of the crate docs; an integer type
+//!   is accepted wherever all its values fit, a float never goes into a `decimal`;
+//! - what is written is what Firehose's OpenX JSON deserializer accepts for that Glue type
+//!   (AWS_FACTS §2): timestamps `yyyy-MM-ddTHH:mm:ss.fffZ` in UTC, dates `yyyy-MM-dd`,
+//!   decimals as exact JSON numbers, map keys as JSON strings;
+//! - writing never fails and never panics: a non-finite float is written as `null`.
+//!
+//! Implement [`Column`] for your own types (a newtype id, say) by delegating to the inner
+//! value:
+//!
+//! ```
+//! use eventlake::column::{Column, JsonWriter};
+//! use eventlake::glue;
+//!
+//! pub struct CustomerId(i64);
+//! impl Column<glue::Bigint> for CustomerId {
+//!     fn write_json(&self, out: &mut JsonWriter) {
+//!         self.0.write_json(out);
+//!     }
+//! }
+//! ```
+
+use std::borrow::Cow;
+use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::rc::Rc;
+use std::sync::Arc;
+
+use crate::glue;
+
+/// A Rust type that can be written to a Glue column of type `G` (a [`glue`] marker).
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be written to a Glue `{G}` column",
+    label = "not a Rust type for this column",
+    note = "the Rust types each Glue type accepts are listed in the `eventlake` crate docs, \"Supported types\""
+)]
+pub trait Column<G> {
+    /// Writes the value as one JSON value.
+    fn write_json(&self, out: &mut JsonWriter);
+}
+
+/// A Rust type usable as the key of a `map<G,…>` column; keys are written as JSON strings.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be a key of a Glue `map<{G},…>` column",
+    label = "not a map key type for this column",
+    note = "map keys are text, integer or boolean types"
+)]
+pub trait MapKey<G> {
+    /// The key as text.
+    fn key_text(&self) -> Cow<'_, str>;
+}
+
+/// A value usable as a Kinesis partition key (the schema's `partition_key` field).
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be used as a Kinesis partition key",
+    note = "partition keys are text, integer, boolean, decimal, date or timestamp values"
+)]
+pub trait PartitionValue {
+    /// The key, or `None` when the value is absent (a random key is used then).
+    fn partition_value(&self) -> Option<String>;
+}
+
+/// A minimal JSON writer that records are built with. Keys and values are written in order;
+/// commas are inserted automatically.
+#[derive(Debug, Default)]
+pub struct JsonWriter {
+    buf: Vec<u8>,
+    first: bool,
+}
+
+impl JsonWriter {
+    /// An empty writer with room for `capacity` bytes.
+    pub fn with_capacity(capacity: usize) -> Self {
+        Self {
+            buf: Vec::with_capacity(capacity),
+            first: true,
+        }
+    }
+
+    /// The bytes written so far.
+    pub fn into_bytes(self) -> Vec<u8> {
+        self.buf
+    }
+
+    /// Starts an object (`{`).
+    pub fn begin_object(&mut self) {
+        self.buf.push(b'{');
+        self.first = true;
+    }
+
+    /// Ends an object (`}`).
+    pub fn end_object(&mut self) {
+        self.buf.push(b'}');
+        self.first = false;
+    }
+
+    /// Starts an array (`[`).
+    pub fn begin_array(&mut self) {
+        self.buf.push(b'[');
+        self.first = true;
+    }
+
+    /// Ends an array (`]`).
+    pub fn end_array(&mut self) {
+        self.buf.push(b']');
+        self.first = false;
+    }
+
+    /// Writes an object key (and the comma before it when needed); the value follows.
+    pub fn key(&mut self, key: &str) {
+        self.comma();
+        self.string(key);
+        self.buf.push(b':');
+    }
+
+    /// Writes the comma before an array element when needed; the element follows.
+    pub fn element(&mut self) {
+        self.comma();
+    }
+
+    fn comma(&mut self) {
+        if self.first {
+            self.first = false;
+        } else {
+            self.buf.push(b',');
+        }
+    }
+
+    /// Writes a JSON string, escaped.
+    pub fn string(&mut self, s: &str) {
+        self.buf.push(b'"');
+        let bytes = s.as_bytes();
+        let mut start = 0;
+        for (i, &b) in bytes.iter().enumerate() {
+            let escape: &[u8] = match b {
+                b'"' => b"\\\"",
+                b'\\' => b"\\\\",
+                b'\n' => b"\\n",
+                b'\r' => b"\\r",
+                b'\t' => b"\\t",
+                0..=0x1f => b"",
+                _ => continue,
+            };
+            self.buf.extend_from_slice(&bytes[start..i]);
+            if escape.is_empty() {
+                const HEX: &[u8; 16] = b"0123456789abcdef";
+                self.buf.extend_from_slice(b"\\u00");
+                self.buf.push(HEX[usize::from(b >> 4)]);
+                self.buf.push(HEX[usize::from(b & 0xf)]);
+            } else {
+                self.buf.extend_from_slice(escape);
+            }
+            start = i + 1;
+        }
+        self.buf.extend_from_slice(&bytes[start..]);
+        self.buf.push(b'"');
+    }
+
+    /// Writes text that is already a valid JSON number (or `true`/`false`/`null`).
+    pub fn raw(&mut self, json: &str) {
+        self.buf.extend_from_slice(json.as_bytes());
+    }
+
+    /// Writes `null`.
+    pub fn null(&mut self) {
+        self.raw("null");
+    }
+
+    /// Writes a timestamp given as seconds and nanoseconds since the Unix epoch, in the
+    /// canonical OpenX form `yyyy-MM-ddTHH:mm:ss.fffZ` (6 or 9 fraction digits only when the
+    /// value needs them).
+    pub fn timestamp(&mut self, secs: i64, nanos: u32) {
+        let nanos = nanos.min(999_999_999);
+        let days = secs.div_euclid(86_400);
+        let rem = secs.rem_euclid(86_400);
+        let (y, mo, d) = civil_from_days(days);
+        let (h, mi, s) = (rem / 3600, rem / 60 % 60, rem % 60);
+        let frac = if nanos.is_multiple_of(1_000_000) {
+            format!("{:03}", nanos / 1_000_000)
+        } else if nanos.is_multiple_of(1_000) {
+            format!("{:06}", nanos / 1_000)
+        } else {
+            format!("{nanos:09}")
+        };
+        self.string(&format!(
+            "{y:04}-{mo:02}-{d:02}T{h:02}:{mi:02}:{s:02}.{frac}Z"
+        ));
+    }
+
+    /// Writes a date as `yyyy-MM-dd`.
+    pub fn date(&mut self, year: i32, month: u32, day: u32) {
+        self.string(&format!("{year:04}-{month:02}-{day:02}"));
+    }
+}
+
+/// Civil date of a day count since 1970-01-01 (Howard Hinnant's algorithm).
+fn civil_from_days(z: i64) -> (i64, u32, u32) {
+    let z = z + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let y = yoe + era * 400;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = u32::try_from(doy - (153 * mp + 2) / 5 + 1).unwrap_or(1);
+    let m = u32::try_from(if mp < 10 { mp + 3 } else { mp - 9 }).unwrap_or(1);
+    (if m <= 2 { y + 1 } else { y }, m, d)
+}
+
+// ---- scalars --------------------------------------------------------------------------
+
+/// `impl Column<G> for T` writing `Display` text, for each listed Glue marker.
+macro_rules! display_columns {
+    ($ty:ty => $($g:ty),+) => {
+        $(impl Column<$g> for $ty {
+            fn write_json(&self, out: &mut JsonWriter) {
+                out.raw(&self.to_string());
+            }
+        })+
+        impl PartitionValue for $ty {
+            fn partition_value(&self) -> Option<String> {
+                Some(self.to_string())
+            }
+        }
+    };
+}
+
+display_columns!(bool => glue::Boolean);
+display_columns!(i8 => glue::Tinyint, glue::Smallint, glue::Int, glue::Bigint);
+display_columns!(i16 => glue::Smallint, glue::Int, glue::Bigint);
+display_columns!(i32 => glue::Int, glue::Bigint);
+display_columns!(i64 => glue::Bigint);
+display_columns!(u8 => glue::Smallint, glue::Int, glue::Bigint);
+display_columns!(u16 => glue::Int, glue::Bigint);
+display_columns!(u32 => glue::Bigint);
+
+macro_rules! int_keys {
+    ($ty:ty => $($g:ty),+) => {
+        $(impl MapKey<$g> for $ty {
+            fn key_text(&self) -> Cow<'_, str> {
+                Cow::Owned(self.to_string())
+            }
+        })+
+    };
+}
+
+int_keys!(bool => glue::Boolean);
+int_keys!(i8 => glue::Tinyint, glue::Smallint, glue::Int, glue::Bigint);
+int_keys!(i16 => glue::Smallint, glue::Int, glue::Bigint);
+int_keys!(i32 => glue::Int, glue::Bigint);
+int_keys!(i64 => glue::Bigint);
+int_keys!(u8 => glue::Smallint, glue::Int, glue::Bigint);
+int_keys!(u16 => glue::Int, glue::Bigint);
+int_keys!(u32 => glue::Bigint);
+
+macro_rules! float_columns {
+    ($ty:ty => $($g:ty),+) => {
+        $(impl Column<$g> for $ty {
+            fn write_json(&self, out: &mut JsonWriter) {
+                if self.is_finite() {
+                    out.raw(&self.to_string());
+                } else {
+                    out.null();
+                }
+            }
+        })+
+    };
+}
+
+float_columns!(f32 => glue::Float, glue::Double);
+float_columns!(f64 => glue::Double);
+
+/// Text types: every text Glue type and every enum column.
+macro_rules! text_columns {
+    ($($ty:ty),+) => {
+        $(
+            impl Column<glue::String> for $ty {
+                fn write_json(&self, out: &mut JsonWriter) {
+                    out.string(self.as_ref());
+                }
+            }
+            impl<const L: u32> Column<glue::Varchar<L>> for $ty {
+                fn write_json(&self, out: &mut JsonWriter) {
+                    out.string(self.as_ref());
+                }
+            }
+            impl<const L: u32> Column<glue::Char<L>> for $ty {
+                fn write_json(&self, out: &mut JsonWriter) {
+                    out.string(self.as_ref());
+                }
+            }
+            impl<const ID: u64> Column<glue::Enum<ID>> for $ty {
+                fn write_json(&self, out: &mut JsonWriter) {
+                    out.string(self.as_ref());
+                }
+            }
+            impl MapKey<glue::String> for $ty {
+                fn key_text(&self) -> Cow<'_, str> {
+                    Cow::Borrowed(self.as_ref())
+                }
+            }
+            impl<const L: u32> MapKey<glue::Varchar<L>> for $ty {
+                fn key_text(&self) -> Cow<'_, str> {
+                    Cow::Borrowed(self.as_ref())
+                }
+            }
+            impl<const L: u32> MapKey<glue::Char<L>> for $ty {
+                fn key_text(&self) -> Cow<'_, str> {
+                    Cow::Borrowed(self.as_ref())
+                }
+            }
+            impl PartitionValue for $ty {
+                fn partition_value(&self) -> Option<String> {
+                    let s: &str = self.as_ref();
+                    Some(s.to_owned())
+                }
+            }
+        )+
+    };
+}
+
+text_columns!(str, String, Cow<'_, str>);
+
+macro_rules! char_columns {
+    ($($g:ty),+) => {
+        $(impl Column<$g> for char {
+            fn write_json(&self, out: &mut JsonWriter) {
+                out.string(self.encode_utf8(&mut [0; 4]));
+            }
+        })+
+    };
+}
+
+char_columns!(glue::String);
+
+impl<const L: u32> Column<glue::Varchar<L>> for char {
+    fn write_json(&self, out: &mut JsonWriter) {
+        out.string(self.encode_utf8(&mut [0; 4]));
+    }
+}
+
+impl<const L: u32> Column<glue::Char<L>> for char {
+    fn write_json(&self, out: &mut JsonWriter) {
+        out.string(self.encode_utf8(&mut [0; 4]));
+    }
+}
+
+impl PartitionValue for char {
+    fn partition_value(&self) -> Option<String> {
+        Some(self.to_string())
+    }
+}
+
+impl Column<glue::Timestamp> for std::time::SystemTime {
+    fn write_json(&self, out: &mut JsonWriter) {
+        let (secs, nanos) = match self.duration_since(std::time::UNIX_EPOCH) {
+            Ok(d) => (i64::try_from(d.as_secs()).unwrap_or(i64::MAX), d.subsec_nanos()),
+            Err(e) => {
+                let d = e.duration();
+                let secs = i64::try_from(d.as_secs()).unwrap_or(i64::MAX);
+                if d.subsec_nanos() == 0 {
+                    (-secs, 0)
+                } else {
+                    (-secs - 1, 1_000_000_000 - d.subsec_nanos())
+                }
+            }
+        };
+        out.timestamp(secs, nanos);
+    }
+}
+
+#[cfg(feature = "chrono")]
+mod chrono_impls {
+    use super::{Column, JsonWriter, PartitionValue};
+    use crate::glue;
+    use chrono::{DateTime, Datelike, NaiveDate, Utc};
+
+    impl Column<glue::Timestamp> for DateTime<Utc> {
+        fn write_json(&self, out: &mut JsonWriter) {
+            out.timestamp(self.timestamp(), self.timestamp_subsec_nanos());
+        }
+    }
+
+    impl Column<glue::Date> for NaiveDate {
+        fn write_json(&self, out: &mut JsonWriter) {
+            out.date(self.year(), self.month(), self.day());
+        }
+    }
+
+    impl PartitionValue for DateTime<Utc> {
+        fn partition_value(&self) -> Option<String> {
+            let mut w = JsonWriter::with_capacity(32);
+            Column::<glue::Timestamp>::write_json(self, &mut w);
+            String::from_utf8(w.into_bytes())
+                .ok()
+                .map(|s| s.trim_matches('"').to_owned())
+        }
+    }
+
+    impl PartitionValue for NaiveDate {
+        fn partition_value(&self) -> Option<String> {
+            Some(format!(
+                "{:04}-{:02}-{:02}",
+                self.year(),
+                self.month(),
+                self.day()
+            ))
+        }
+    }
+}
+
+#[cfg(feature = "rust_decimal")]
+mod decimal_impls {
+    use super::{Column, JsonWriter, PartitionValue};
+    use crate::glue;
+    use rust_decimal::Decimal;
+
+    impl<const P: u8, const S: u8> Column<glue::Decimal<P, S>> for Decimal {
+        fn write_json(&self, out: &mut JsonWriter) {
+            // `Display` is exact: every digit of the mantissa at the value's own scale.
+            out.raw(&self.to_string());
+        }
+    }
+
+    impl PartitionValue for Decimal {
+        fn partition_value(&self) -> Option<String> {
+            Some(self.to_string())
+        }
+    }
+}
+
+// ---- containers -----------------------------------------------------------------------
+
+impl<G, T: Column<G>> Column<glue::Array<G>> for [T] {
+    fn write_json(&self, out: &mut JsonWriter) {
+        out.begin_array();
+        for item in self {
+            out.element();
+            item.write_json(out);
+        }
+        out.end_array();
+    }
+}
+
+impl<G, T: Column<G>> Column<glue::Array<G>> for Vec<T> {
+    fn write_json(&self, out: &mut JsonWriter) {
+        Column::<glue::Array<G>>::write_json(self.as_slice(), out);
+    }
+}
+
+impl<G, T: Column<G>, const N: usize> Column<glue::Array<G>> for [T; N] {
+    fn write_json(&self, out: &mut JsonWriter) {
+        Column::<glue::Array<G>>::write_json(self.as_slice(), out);
+    }
+}
+
+impl<G, T: Column<G>> Column<glue::Array<G>> for VecDeque<T> {
+    fn write_json(&self, out: &mut JsonWriter) {
+        out.begin_array();
+        for item in self {
+            out.element();
+            item.write_json(out);
+        }
+        out.end_array();
+    }
+}
+
+fn write_map<'a, KG, VG, K, V>(out: &mut JsonWriter, entries: impl Iterator<Item = (&'a K, &'a V)>)
+where
+    K: MapKey<KG> + 'a + ?Sized,
+    V: Column<VG> + 'a + ?Sized,
+{
+    out.begin_object();
+    for (k, v) in entries {
+        out.key(&k.key_text());
+        v.write_json(out);
+    }
+    out.end_object();
+}
+
+impl<KG, VG, K: MapKey<KG>, V: Column<VG>, S> Column<glue::Map<KG, VG>> for HashMap<K, V, S> {
+    fn write_json(&self, out: &mut JsonWriter) {
+        write_map::<KG, VG, K, V>(out, self.iter());
+    }
+}
+
+impl<KG, VG, K: MapKey<KG>, V: Column<VG>> Column<glue::Map<KG, VG>> for BTreeMap<K, V> {
+    fn write_json(&self, out: &mut JsonWriter) {
+        write_map::<KG, VG, K, V>(out, self.iter());
+    }
+}
+
+// ---- pointers -------------------------------------------------------------------------
+
+macro_rules! forward {
+    ($($ptr:ident)::+ <$t:ident>) => {
+        impl<G, $t: Column<G> + ?Sized> Column<G> for $($ptr)::+<$t> {
+            fn write_json(&self, out: &mut JsonWriter) {
+                (**self).write_json(out);
+            }
+        }
+        impl<G, $t: MapKey<G> + ?Sized> MapKey<G> for $($ptr)::+<$t> {
+            fn key_text(&self) -> Cow<'_, str> {
+                (**self).key_text()
+            }
+        }
+        impl<$t: PartitionValue + ?Sized> PartitionValue for $($ptr)::+<$t> {
+            fn partition_value(&self) -> Option<String> {
+                (**self).partition_value()
+            }
+        }
+    };
+}
+
+forward!(Box<T>);
+forward!(Rc<T>);
+forward!(Arc<T>);
+
+impl<G, T: Column<G> + ?Sized> Column<G> for &T {
+    fn write_json(&self, out: &mut JsonWriter) {
+        (**self).write_json(out);
+    }
+}
+
+impl<G, T: MapKey<G> + ?Sized> MapKey<G> for &T {
+    fn key_text(&self) -> Cow<'_, str> {
+        (**self).key_text()
+    }
+}
+
+impl<T: PartitionValue + ?Sized> PartitionValue for &T {
+    fn partition_value(&self) -> Option<String> {
+        (**self).partition_value()
+    }
+}
+
+impl<T: PartitionValue> PartitionValue for Option<T> {
+    fn partition_value(&self) -> Option<String> {
+        self.as_ref().and_then(PartitionValue::partition_value)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn json<G, T: Column<G> + ?Sized>(v: &T) -> String {
+        let mut w = JsonWriter::with_capacity(16);
+        v.write_json(&mut w);
+        String::from_utf8(w.into_bytes()).unwrap()
+    }
+
+    #[test]
+    fn strings_are_escaped() {
+        assert_eq!(
+            json::<glue::String, _>("a\"b\\c\n\u{1}é"),
+            r#""a\"b\\c\n\u0001é""#
+        );
+    }
+
+    #[test]
+    fn timestamps_use_z_and_the_shortest_fraction() {
+        let mut w = JsonWriter::with_capacity(32);
+        w.timestamp(1_578_186_300, 0);
+        w.element();
+        w.timestamp(1_578_186_300, 1_500);
+        w.element();
+        w.timestamp(-1, 999_999_999);
+        let text = String::from_utf8(w.into_bytes()).unwrap();
+        assert_eq!(
+            text,
+            r#""2020-01-05T01:05:00.000Z","2020-01-05T01:05:00.000001500Z","1969-12-31T23:59:59.999999999Z""#
+        );
+        let st = std::time::UNIX_EPOCH - std::time::Duration::from_millis(1500);
+        assert_eq!(json::<glue::Timestamp, _>(&st), r#""1969-12-31T23:59:58.500Z""#);
+    }
+
+    #[test]
+    fn floats_and_containers() {
+        assert_eq!(json::<glue::Double, _>(&f64::NAN), "null");
+        assert_eq!(json::<glue::Double, _>(&0.1_f32), "0.1");
+        assert_eq!(json::<glue::Double, _>(&1e21_f64), "1000000000000000000000");
+        let v: Vec<Vec<i32>> = vec![vec![1, 2], vec![]];
+        assert_eq!(json::<glue::Array<glue::Array<glue::Int>>, _>(&v), "[[1,2],[]]");
+        let mut m = BTreeMap::new();
+        m.insert(7_i64, "x");
+        m.insert(-1, "y");
+        assert_eq!(
+            json::<glue::Map<glue::Bigint, glue::String>, _>(&m),
+            r#"{"-1":"y","7":"x"}"#
+        );
+    }
+
+    #[cfg(feature = "rust_decimal")]
+    #[test]
+    fn decimals_are_exact_numbers() {
+        let d = rust_decimal::Decimal::new(12_990, 2);
+        assert_eq!(json::<glue::Decimal<12, 2>, _>(&d), "129.90");
+        let big: rust_decimal::Decimal = "12345678901234567890.123456789".parse().unwrap();
+        assert_eq!(
+            json::<glue::Decimal<38, 9>, _>(&big),
+            "12345678901234567890.123456789"
+        );
+    }
+}

@@ -1,0 +1,255 @@
+//! `to_record()` of the generated producer structs: the bytes Firehose's OpenX JSON
+//! deserializer receives.
+//!
+//! Each test builds the struct the generator wrote for the example lake, filled with the same
+//! values as `eventlake_schema::sample::sample_event` (an independent implementation that
+//! walks the schema, not the Rust struct), and compares the records. On top, it asserts the
+//! properties Firehose depends on: keys are the columns' JSON keys, timestamps are in an
+//! OpenX-accepted form with `Z`, dates are `yyyy-MM-dd`, decimals are exact JSON numbers.
+//
+// TODO(issue 3): also validate every record against `out/jsonschema/<event>.json` once the
+// generator writes it (compile it with the `jsonschema` crate, as STYLE.md §7.3 says).
+
+use std::collections::BTreeMap;
+use std::str::FromStr;
+
+use eventlake::DatalakeEvent;
+use eventlake::chrono::{DateTime, NaiveDate, Utc};
+use eventlake::rust_decimal::Decimal;
+use eventlake_schema::{Event, Schema, Type};
+use eventlake_tests::shop::*;
+use serde_json::Value;
+
+fn schema() -> Schema {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../events.toml");
+    eventlake_schema::load_path(&path)
+        .expect("the example lake is valid")
+        .schema
+}
+
+fn ts(s: &str) -> DateTime<Utc> {
+    DateTime::parse_from_rfc3339(s)
+        .expect("valid RFC 3339")
+        .with_timezone(&Utc)
+}
+
+fn dec(s: &str) -> Decimal {
+    Decimal::from_str(s).expect("valid decimal")
+}
+
+fn order() -> OrderPlaced {
+    OrderPlaced {
+        order_id: "5f0c6d1e-8a4b-4c8e-9d7a-2b1f3e4a5c6d".into(),
+        occurred_at: ts("2024-05-01T09:30:00Z"),
+        customer_id: 1042,
+        total: dec("129.90"),
+        currency: Some(OrderPlacedCurrency::Eur),
+        items: Some(vec![OrderPlacedItems {
+            sku: Some("sku example".into()),
+            quantity: Some(42),
+            unit_price: Some(dec("1.50")),
+        }]),
+        shipping: Some(OrderPlacedShipping {
+            city: Some("city example".into()),
+            zip: Some("zip example".into()),
+            geo: Some(OrderPlacedShippingGeo {
+                lat: Some(1.5),
+                lon: Some(1.5),
+            }),
+        }),
+        attributes: Some(BTreeMap::from([(
+            "key example".to_owned(),
+            "attributes example".to_owned(),
+        )])),
+        is_test: Some(true),
+    }
+}
+
+fn payment() -> PaymentCaptured {
+    PaymentCaptured {
+        payment_id: "payment_id example".into(),
+        order_id: "order_id example".into(),
+        captured_at: ts(eventlake_schema::sample::SAMPLE_TIMESTAMP),
+        amount: dec("129.90"),
+        method: PaymentCapturedMethod::Card,
+        merchant_id: Some(42),
+        date: NaiveDate::from_ymd_opt(2024, 5, 2),
+        attempt: Some(1),
+        installments: Some(42),
+        fee_rate: Some(1.5),
+        risk_score: Some(1.5),
+        processor_ref: Some("processor_ref example".into()),
+        country: Some("DE".into()),
+    }
+}
+
+fn staff() -> StaffUpdated {
+    StaffUpdated {
+        staff_name: "Balu Vyamajala".into(),
+        staff_id: 4,
+        email_id: Some("balu@initechglobal.com".into()),
+        status: Some(StaffUpdatedStatus::Active),
+        source_timestamp: ts("2020-01-05T01:05:00.000Z"),
+        metadata: Some(StaffUpdatedMetadata {
+            appname: Some("appname example".into()),
+            eventtype: Some("eventtype example".into()),
+        }),
+    }
+}
+
+fn record<E: DatalakeEvent>(e: &E) -> (String, Value) {
+    let bytes = e.to_record();
+    let text = String::from_utf8(bytes).expect("records are UTF-8");
+    let value: Value = serde_json::from_str(&text).expect("records are one JSON value");
+    assert!(value.is_object(), "a record is one JSON object: {text}");
+    assert!(!text.ends_with('\n'));
+    (text, value)
+}
+
+/// Replaces every timestamp string by its canonical form, so the comparison with the sample
+/// does not depend on how an example instant was spelled.
+fn canonical_timestamps(v: &mut Value) {
+    match v {
+        Value::String(s) => {
+            if let Some(i) = eventlake_schema::time::parse_timestamp_str(s) {
+                *s = i.format();
+            }
+        }
+        Value::Array(a) => a.iter_mut().for_each(canonical_timestamps),
+        Value::Object(o) => o.values_mut().for_each(canonical_timestamps),
+        _ => {}
+    }
+}
+
+/// Walks a record along the schema: keys are exactly the JSON keys (in column order), and
+/// every value has the wire form of its Glue type. Returns the number of values checked.
+fn check_wire_forms(fields: &[eventlake_schema::Field], v: &Value, path: &str) -> usize {
+    let obj = v.as_object().unwrap_or_else(|| panic!("{path} is not an object: {v}"));
+    let keys: Vec<&str> = obj.keys().map(String::as_str).collect();
+    let expected: Vec<&str> = fields
+        .iter()
+        .map(|f| f.json_key())
+        .filter(|k| obj.contains_key(*k))
+        .collect();
+    assert_eq!(keys, expected, "keys of {path} are the JSON keys, in column order");
+    fields
+        .iter()
+        .filter_map(|f| obj.get(f.json_key()).map(|val| (f, val)))
+        .map(|(f, val)| check_value(&f.ty, val, &format!("{path}.{}", f.name)))
+        .sum()
+}
+
+fn check_value(ty: &Type, v: &Value, path: &str) -> usize {
+    match ty {
+        Type::Timestamp => {
+            let s = v.as_str().unwrap_or_else(|| panic!("{path}: {v}"));
+            assert!(
+                eventlake_schema::time::parse_timestamp_str(s).is_some(),
+                "{path}: `{s}` is not an OpenX timestamp form"
+            );
+            assert!(s.ends_with('Z') && !s.contains('+'), "{path}: `{s}` must be UTC with `Z`");
+            1
+        }
+        Type::Date => {
+            let s = v.as_str().unwrap_or_else(|| panic!("{path}: {v}"));
+            assert!(eventlake_schema::time::parse_date(s).is_some(), "{path}: `{s}`");
+            1
+        }
+        Type::Decimal { scale, .. } => {
+            let n = v.as_number().unwrap_or_else(|| panic!("{path}: a decimal is a JSON number, got {v}"));
+            let text = n.to_string();
+            let digits = text.split_once('.').map_or(0, |(_, f)| f.len());
+            assert!(!text.contains(['e', 'E']), "{path}: `{text}` has an exponent");
+            assert!(digits <= usize::from(*scale), "{path}: `{text}` has more than {scale} decimals");
+            1
+        }
+        Type::Array { items } => v
+            .as_array()
+            .unwrap_or_else(|| panic!("{path}: {v}"))
+            .iter()
+            .map(|item| check_value(items, item, path))
+            .sum(),
+        Type::Map { value, .. } => v
+            .as_object()
+            .unwrap_or_else(|| panic!("{path}: {v}"))
+            .values()
+            .map(|item| check_value(value, item, path))
+            .sum(),
+        Type::Struct { fields } => check_wire_forms(fields, v, path),
+        Type::Boolean => usize::from(v.is_boolean()),
+        t if t.is_integer() => usize::from(v.as_i64().is_some()),
+        t if t.is_text() => usize::from(v.is_string()),
+        _ => usize::from(v.is_number()),
+    }
+}
+
+fn assert_matches_sample<E: DatalakeEvent>(e: &E, event: &Event) {
+    let (text, mut got) = record(e);
+    let fields = check_wire_forms(&event.fields, &got, &event.name);
+    assert!(fields >= event.fields.len(), "every column was checked in {text}");
+    let mut want = eventlake_schema::sample::sample_event(event);
+    canonical_timestamps(&mut got);
+    canonical_timestamps(&mut want);
+    assert_eq!(got, want, "record of {} differs from the schema's sample", event.name);
+}
+
+#[test]
+fn records_equal_the_schema_samples() {
+    let schema = schema();
+    let event = |n: &str| schema.event(n).cloned().expect("declared");
+    assert_matches_sample(&order(), &event("order_placed"));
+    assert_matches_sample(&payment(), &event("payment_captured"));
+    assert_matches_sample(&staff(), &event("staff_updated"));
+}
+
+#[test]
+fn exact_bytes_of_a_record() {
+    let (text, _) = record(&staff());
+    assert_eq!(
+        text,
+        r#"{"staffName":"Balu Vyamajala","staffId":4,"emailId":"balu@initechglobal.com","status":"Active","sourceTimestamp":"2020-01-05T01:05:00.000Z","metadata":{"appName":"appname example","eventType":"eventtype example"}}"#
+    );
+}
+
+#[test]
+fn decimals_are_exact_and_timestamps_keep_their_precision() {
+    let mut o = order();
+    o.total = dec("9999999999.99");
+    o.occurred_at = ts("2024-05-01T09:30:00.123456Z");
+    let (text, _) = record(&o);
+    assert!(text.contains(r#""total":9999999999.99,"#), "{text}");
+    assert!(text.contains(r#""occurred_at":"2024-05-01T09:30:00.123456Z""#), "{text}");
+    // An offset in the input never reaches the record: the type is `DateTime<Utc>`.
+    o.occurred_at = ts("2024-05-01T11:30:00+02:00");
+    let (text, _) = record(&o);
+    assert!(text.contains(r#""occurred_at":"2024-05-01T09:30:00.000Z""#), "{text}");
+}
+
+#[test]
+fn none_leaves_columns_out() {
+    let mut o = order();
+    o.items = None;
+    o.shipping = None;
+    o.attributes = None;
+    o.currency = None;
+    o.is_test = None;
+    let (_, v) = record(&o);
+    let keys: Vec<&str> = v.as_object().map(|m| m.keys().map(String::as_str).collect()).unwrap_or_default();
+    assert_eq!(keys, ["order_id", "occurred_at", "customer_id", "total"]);
+}
+
+#[test]
+fn event_constants_and_partition_keys() {
+    let schema = schema();
+    assert_eq!(OrderPlaced::EVENT, "order_placed");
+    assert_eq!(OrderPlaced::LAKE, "shop");
+    assert_eq!(OrderPlaced::STREAM, "shop-order_placed");
+    assert_eq!(
+        OrderPlaced::SCHEMA_FINGERPRINT,
+        schema.event("order_placed").map(Event::fingerprint).unwrap_or_default()
+    );
+    assert_ne!(OrderPlaced::SCHEMA_FINGERPRINT, PaymentCaptured::SCHEMA_FINGERPRINT);
+    assert_eq!(order().partition_key(), "1042");
+    assert_eq!(payment().partition_key(), "order_id example");
+    assert_eq!(staff().partition_key(), "4");
+}
