@@ -98,7 +98,9 @@ pub fn container(input: &DeriveInput, nested: bool, errors: &mut Errors) -> Cont
                     .join(", ");
                 errors.at(
                     ident.span(),
-                    format!("unknown datalake attribute `{key}`{hint} (expected one of {expected})"),
+                    format!(
+                        "unknown datalake attribute `{key}`{hint} (expected one of {expected})"
+                    ),
                 );
                 return skip_value(&meta);
             }
@@ -113,14 +115,19 @@ pub fn container(input: &DeriveInput, nested: bool, errors: &mut Errors) -> Cont
                     } else {
                         match lit.parse::<syn::Path>() {
                             Ok(p) => out.krate = Some(p),
-                            Err(_) => errors.spanned(&lit, "`crate` must be a path such as `::eventlake`"),
+                            Err(_) => {
+                                errors.spanned(&lit, "`crate` must be a path such as `::eventlake`")
+                            }
                         }
                     }
                     return Ok(());
                 }
             };
             if slot.is_some() {
-                errors.at(ident.span(), format!("duplicate datalake attribute `{key}`"));
+                errors.at(
+                    ident.span(),
+                    format!("duplicate datalake attribute `{key}`"),
+                );
             } else if lit.value().is_empty() {
                 errors.spanned(&lit, format!("`{key}` cannot be empty"));
             } else {

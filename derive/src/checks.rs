@@ -348,7 +348,10 @@ pub fn list(names: &[&str]) -> String {
         [one] => format!("`{one}`"),
         [init @ .., last] => format!(
             "{} and `{last}`",
-            init.iter().map(|n| format!("`{n}`")).collect::<Vec<_>>().join(", ")
+            init.iter()
+                .map(|n| format!("`{n}`"))
+                .collect::<Vec<_>>()
+                .join(", ")
         ),
     }
 }
@@ -374,9 +377,15 @@ mod tests {
                 .fields
                 .clone()
         };
-        let base = load("[lake]\nname='a'\n[events.e.fields]\ns = { type = 'struct', fields = { a = 'int' } }\n");
-        let renamed = load("[lake]\nname='a'\n[events.e.fields]\ns = { type = 'struct', fields = { a = { type = 'int', json = 'A' } } }\n");
-        let required = load("[lake]\nname='a'\n[events.e.fields]\ns = { type = 'struct', fields = { a = { type = 'int', required = true } } }\n");
+        let base = load(
+            "[lake]\nname='a'\n[events.e.fields]\ns = { type = 'struct', fields = { a = 'int' } }\n",
+        );
+        let renamed = load(
+            "[lake]\nname='a'\n[events.e.fields]\ns = { type = 'struct', fields = { a = { type = 'int', json = 'A' } } }\n",
+        );
+        let required = load(
+            "[lake]\nname='a'\n[events.e.fields]\ns = { type = 'struct', fields = { a = { type = 'int', required = true } } }\n",
+        );
         let id = |f: &[Field]| struct_fields(&f[0].ty).map(struct_id);
         assert_ne!(id(&base), id(&renamed));
         assert_ne!(id(&base), id(&required));

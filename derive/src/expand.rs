@@ -149,8 +149,7 @@ fn expand(kind: Kind, input: &DeriveInput, errors: &mut Errors) -> TokenStream {
     let body = match (kind, &wire, &cont.field) {
         (Kind::Event, Wire::Struct(fields), _) => {
             let owner = format!("event `{}`", event.name);
-            let matched =
-                checks::match_fields(&event.fields, fields, &owner, &input.ident, errors);
+            let matched = checks::match_fields(&event.fields, fields, &owner, &input.ident, errors);
             cx.event_impl(&schema.lake.name, &matched)
         }
         (Kind::Struct, Wire::Struct(fields), Some(lit)) => {
@@ -232,15 +231,20 @@ impl Cx<'_> {
             let accepts = accepts(&column.ty, &column.enum_values, &self.event.name, &path);
             let (message, label, note) = if column.required {
                 (
-                    format!("column `{path}` is `{ty_text}` in events.toml; `{{Self}}` cannot be written as one"),
+                    format!(
+                        "column `{path}` is `{ty_text}` in events.toml; `{{Self}}` cannot be written as one"
+                    ),
                     format!("expected a Rust type for `{ty_text}`"),
                     "a required column takes the value itself, not `Option<…>`".to_owned(),
                 )
             } else {
                 (
-                    format!("column `{path}` is an optional `{ty_text}` in events.toml; `{{Self}}` cannot be written as one"),
+                    format!(
+                        "column `{path}` is an optional `{ty_text}` in events.toml; `{{Self}}` cannot be written as one"
+                    ),
                     format!("expected `Option<T>`, T a Rust type for `{ty_text}`"),
-                    "an optional column takes `Option<…>`; `None` leaves the column NULL".to_owned(),
+                    "an optional column takes `Option<…>`; `None` leaves the column NULL"
+                        .to_owned(),
                 )
             };
             let accepts_note = escape(&format!("`{ty_text}` accepts {accepts}"));
@@ -250,7 +254,9 @@ impl Cx<'_> {
             let is_key = partition_key == Some(column.name.as_str());
             let (key_decl, key_bound, key_fn) = if is_key {
                 (
-                    quote!(fn __eventlake_partition_key(&self) -> ::std::string::String;),
+                    quote!(
+                        fn __eventlake_partition_key(&self) -> ::std::string::String;
+                    ),
                     quote!(+ #p::PartitionValue),
                     quote! {
                         #[inline]
@@ -464,11 +470,7 @@ fn describe(column: &Field) -> String {
     if column.enum_values.is_empty() {
         column.ty.to_string()
     } else {
-        format!(
-            "{} (enum {})",
-            column.ty,
-            column.enum_values.join(" | ")
-        )
+        format!("{} (enum {})", column.ty, column.enum_values.join(" | "))
     }
 }
 
@@ -480,7 +482,9 @@ fn accepts(ty: &Type, enum_values: &[String], event: &str, path: &str) -> String
         } else {
             ("an", "DatalakeEnum")
         };
-        format!("{article} {what} deriving `{derive}` with `#[datalake(event = \"{event}\", field = \"{path}\")]`")
+        format!(
+            "{article} {what} deriving `{derive}` with `#[datalake(event = \"{event}\", field = \"{path}\")]`"
+        )
     };
     if !enum_values.is_empty() && ty.is_text() {
         return format!("`String` (or `&str`, `Cow<str>`) or {}", nested("enum"));
@@ -493,7 +497,9 @@ fn accepts(ty: &Type, enum_values: &[String], event: &str, path: &str) -> String
         Type::Bigint => "`i64`, `i32`, `i16`, `i8`, `u32`, `u16`, `u8`".into(),
         Type::Float => "`f32`".into(),
         Type::Double => "`f64`, `f32`".into(),
-        Type::Decimal { .. } => "`rust_decimal::Decimal` (never a float: binary floats round)".into(),
+        Type::Decimal { .. } => {
+            "`rust_decimal::Decimal` (never a float: binary floats round)".into()
+        }
         Type::String | Type::Varchar { .. } | Type::Char { .. } => {
             "`String`, `&str`, `Cow<str>`, `char`".into()
         }
@@ -519,7 +525,10 @@ fn escape(s: &str) -> String {
 
 /// Like [`escape`], but keeps the `{Self}` placeholder.
 fn escape_keep_self(s: &str) -> String {
-    s.split("{Self}").map(escape).collect::<Vec<_>>().join("{Self}")
+    s.split("{Self}")
+        .map(escape)
+        .collect::<Vec<_>>()
+        .join("{Self}")
 }
 
 #[cfg(test)]
@@ -581,7 +590,13 @@ mod tests {
         let out = derive(kind, input).to_string();
         out.split("compile_error !")
             .skip(1)
-            .map(|s| s.split("\" }").next().unwrap_or("").trim_start_matches(" { \"").to_owned())
+            .map(|s| {
+                s.split("\" }")
+                    .next()
+                    .unwrap_or("")
+                    .trim_start_matches(" { \"")
+                    .to_owned()
+            })
             .collect()
     }
 
@@ -601,12 +616,21 @@ mod tests {
             },
         );
         let all = errs.join("\n");
-        assert!(all.contains("unknown datalake attribute `evnt`; did you mean `event`?"), "{all}");
-        assert!(all.contains("duplicate datalake attribute `event`"), "{all}");
+        assert!(
+            all.contains("unknown datalake attribute `evnt`; did you mean `event`?"),
+            "{all}"
+        );
+        assert!(
+            all.contains("duplicate datalake attribute `event`"),
+            "{all}"
+        );
         assert!(all.contains("`#[datalake]` goes on the struct"), "{all}");
         assert!(all.contains("column `order_id` is required"), "{all}");
         assert!(all.contains("did you mean `customer_id`?"), "{all}");
-        assert!(all.contains("has no field for columns `occurred_at`"), "{all}");
+        assert!(
+            all.contains("has no field for columns `occurred_at`"),
+            "{all}"
+        );
         assert_eq!(errs.len(), 6, "{all}");
     }
 
@@ -620,7 +644,10 @@ mod tests {
             },
         );
         assert_eq!(errs.len(), 1);
-        assert!(errs[0].contains("unknown event `order_place`; did you mean `order_placed`?"), "{errs:?}");
+        assert!(
+            errs[0].contains("unknown event `order_place`; did you mean `order_placed`?"),
+            "{errs:?}"
+        );
 
         let errs = errors_of(
             Kind::Event,

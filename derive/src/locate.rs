@@ -128,7 +128,9 @@ pub fn load(located: &Located) -> Loaded {
     let key: CacheKey = std::fs::metadata(&located.path)
         .map(|m| (m.modified().ok(), m.len()))
         .unwrap_or((None, 0));
-    let mut cache = CACHE.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+    let mut cache = CACHE
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
     if let Some((k, loaded)) = cache.get(&located.path)
         && *k == key
         && key.0.is_some()
@@ -221,15 +223,24 @@ mod tests {
     fn missing_schema_files_are_named() {
         let lit = LitStr::new("no/such/events.toml", Span::call_site());
         let err = locate(Some(&lit), Span::call_site()).unwrap_err();
-        assert!(err.to_string().contains("`no/such/events.toml` does not exist"), "{err}");
+        assert!(
+            err.to_string()
+                .contains("`no/such/events.toml` does not exist"),
+            "{err}"
+        );
     }
 
     #[test]
     fn parses_are_cached_per_file_version() {
-        let dir = std::env::temp_dir().join(format!("eventlake-derive-cache-{}", std::process::id()));
+        let dir =
+            std::env::temp_dir().join(format!("eventlake-derive-cache-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
         let file = dir.join("events.toml");
-        std::fs::write(&file, "[lake]\nname = \"a\"\n[events.e.fields]\nx = \"int\"\n").unwrap();
+        std::fs::write(
+            &file,
+            "[lake]\nname = \"a\"\n[events.e.fields]\nx = \"int\"\n",
+        )
+        .unwrap();
         let located = Located {
             path: file.canonicalize().unwrap(),
             display: "events.toml".into(),
@@ -238,9 +249,16 @@ mod tests {
         let first = load(&located).unwrap();
         assert!(cached(&located.path));
         let second = load(&located).unwrap();
-        assert!(Arc::ptr_eq(&first, &second), "same version must come from the cache");
+        assert!(
+            Arc::ptr_eq(&first, &second),
+            "same version must come from the cache"
+        );
         // A new version (different length, so the key changes even within one mtime tick).
-        std::fs::write(&file, "[lake]\nname = \"a\"\n[events.e.fields]\nx = \"bigint\"\n").unwrap();
+        std::fs::write(
+            &file,
+            "[lake]\nname = \"a\"\n[events.e.fields]\nx = \"bigint\"\n",
+        )
+        .unwrap();
         let third = load(&located).unwrap();
         assert!(!Arc::ptr_eq(&first, &third));
         assert_eq!(third.events[0].fields[0].ty.to_string(), "bigint");

@@ -96,7 +96,13 @@ impl Cx {
     }
 
     /// The field declarations of a struct; nested types are pushed as items on the way.
-    fn fields(&mut self, event: &Event, owner: &str, path: &str, fields: &[Field]) -> Vec<TokenStream> {
+    fn fields(
+        &mut self,
+        event: &Event,
+        owner: &str,
+        path: &str,
+        fields: &[Field],
+    ) -> Vec<TokenStream> {
         fields
             .iter()
             .map(|f| {
@@ -145,7 +151,14 @@ impl Cx {
             .collect()
     }
 
-    fn rust_type(&mut self, event: &Event, base: &str, path: &str, field: &Field, ty: &Type) -> TokenStream {
+    fn rust_type(
+        &mut self,
+        event: &Event,
+        base: &str,
+        path: &str,
+        field: &Field,
+        ty: &Type,
+    ) -> TokenStream {
         if !field.enum_values.is_empty() && ty.is_text() && std::ptr::eq(ty, &field.ty) {
             return self.enumeration(event, base, path, field);
         }
@@ -178,7 +191,14 @@ impl Cx {
         }
     }
 
-    fn structure(&mut self, event: &Event, base: &str, path: &str, field: &Field, fields: &[Field]) -> TokenStream {
+    fn structure(
+        &mut self,
+        event: &Event,
+        base: &str,
+        path: &str,
+        field: &Field,
+        fields: &[Field],
+    ) -> TokenStream {
         let name = self.unique(base.to_owned());
         let doc = match &field.doc {
             Some(d) => format!(" {d} (column `{}.{path}`).", event.name),
@@ -274,7 +294,8 @@ fn split_camel(word: &str) -> Vec<String> {
         let boundary = i > 0
             && c.is_ascii_uppercase()
             && (chars[i - 1].is_ascii_lowercase()
-                || chars.get(i + 1).is_some_and(char::is_ascii_lowercase) && chars[i - 1].is_ascii_uppercase());
+                || chars.get(i + 1).is_some_and(char::is_ascii_lowercase)
+                    && chars[i - 1].is_ascii_uppercase());
         if boundary && !cur.is_empty() {
             out.push(std::mem::take(&mut cur));
         }
@@ -290,7 +311,9 @@ fn split_camel(word: &str) -> Vec<String> {
 fn field_ident(name: &str) -> (Ident, bool) {
     match name {
         "self" | "super" | "crate" | "_" => (format_ident!("{name}_"), true),
-        _ if syn::parse_str::<Ident>(name).is_err() => (Ident::new_raw(name, Span::call_site()), false),
+        _ if syn::parse_str::<Ident>(name).is_err() => {
+            (Ident::new_raw(name, Span::call_site()), false)
+        }
         _ => (Ident::new(name, Span::call_site()), false),
     }
 }

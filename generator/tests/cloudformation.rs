@@ -645,16 +645,24 @@ fn the_huge_fixture_splits_and_the_example_does_not() {
             assert!(!split, "the example lake fits one stack");
         }
         for a in &out {
-            if a.contents.len() > cloudformation::MAX_INLINE_BYTES {
-                assert!(
-                    a.contents
-                        .lines()
-                        .nth(1)
-                        .is_some_and(|l| l.contains("--s3-bucket")),
-                    "{}: no inline-limit note",
-                    a.path
-                );
-            }
+            let header: Vec<&str> = a
+                .contents
+                .lines()
+                .take_while(|l| l.starts_with('#'))
+                .collect();
+            assert!(
+                header
+                    .iter()
+                    .any(|l| l.contains("aws cloudformation deploy")),
+                "{}",
+                a.path
+            );
+            assert_eq!(
+                header.iter().any(|l| l.contains("--s3-bucket")),
+                a.contents.len() > cloudformation::MAX_INLINE_BYTES,
+                "{}: the deploy command needs --s3-bucket exactly above the inline limit",
+                a.path
+            );
         }
     }
 }

@@ -44,7 +44,10 @@ mod tests {
         let keys: std::collections::HashSet<String> =
             (0..1000).map(|_| random_partition_key()).collect();
         assert_eq!(keys.len(), 1000);
-        assert!(keys.iter().all(|k| k.len() == 32 && k.bytes().all(|b| b.is_ascii_hexdigit())));
+        assert!(
+            keys.iter()
+                .all(|k| k.len() == 32 && k.bytes().all(|b| b.is_ascii_hexdigit()))
+        );
     }
 
     #[test]

@@ -65,10 +65,16 @@ pub trait PartitionValue {
 
 /// A minimal JSON writer that records are built with. Keys and values are written in order;
 /// commas are inserted automatically.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct JsonWriter {
     buf: Vec<u8>,
     first: bool,
+}
+
+impl Default for JsonWriter {
+    fn default() -> Self {
+        Self::with_capacity(0)
+    }
 }
 
 impl JsonWriter {
@@ -357,7 +363,10 @@ impl PartitionValue for char {
 impl Column<glue::Timestamp> for std::time::SystemTime {
     fn write_json(&self, out: &mut JsonWriter) {
         let (secs, nanos) = match self.duration_since(std::time::UNIX_EPOCH) {
-            Ok(d) => (i64::try_from(d.as_secs()).unwrap_or(i64::MAX), d.subsec_nanos()),
+            Ok(d) => (
+                i64::try_from(d.as_secs()).unwrap_or(i64::MAX),
+                d.subsec_nanos(),
+            ),
             Err(e) => {
                 let d = e.duration();
                 let secs = i64::try_from(d.as_secs()).unwrap_or(i64::MAX);
@@ -563,19 +572,25 @@ mod tests {
 
     #[test]
     fn timestamps_use_z_and_the_shortest_fraction() {
-        let mut w = JsonWriter::with_capacity(32);
+        let mut w = JsonWriter::default();
+        w.begin_array();
+        w.element();
         w.timestamp(1_578_186_300, 0);
         w.element();
         w.timestamp(1_578_186_300, 1_500);
         w.element();
         w.timestamp(-1, 999_999_999);
+        w.end_array();
         let text = String::from_utf8(w.into_bytes()).unwrap();
         assert_eq!(
             text,
-            r#""2020-01-05T01:05:00.000Z","2020-01-05T01:05:00.000001500Z","1969-12-31T23:59:59.999999999Z""#
+            r#"["2020-01-05T01:05:00.000Z","2020-01-05T01:05:00.000001500Z","1969-12-31T23:59:59.999999999Z"]"#
         );
         let st = std::time::UNIX_EPOCH - std::time::Duration::from_millis(1500);
-        assert_eq!(json::<glue::Timestamp, _>(&st), r#""1969-12-31T23:59:58.500Z""#);
+        assert_eq!(
+            json::<glue::Timestamp, _>(&st),
+            r#""1969-12-31T23:59:58.500Z""#
+        );
     }
 
     #[test]
@@ -584,7 +599,10 @@ mod tests {
         assert_eq!(json::<glue::Double, _>(&0.1_f32), "0.1");
         assert_eq!(json::<glue::Double, _>(&1e21_f64), "1000000000000000000000");
         let v: Vec<Vec<i32>> = vec![vec![1, 2], vec![]];
-        assert_eq!(json::<glue::Array<glue::Array<glue::Int>>, _>(&v), "[[1,2],[]]");
+        assert_eq!(
+            json::<glue::Array<glue::Array<glue::Int>>, _>(&v),
+            "[[1,2],[]]"
+        );
         let mut m = BTreeMap::new();
         m.insert(7_i64, "x");
         m.insert(-1, "y");

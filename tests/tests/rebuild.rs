@@ -84,7 +84,10 @@ fn editing_events_toml_rebuilds_the_producer() {
     assert!(ok, "the probe must build against its schema:\n{err}");
 
     // The column changes type: the unchanged struct must now fail at `n`'s type.
-    write(&schema, &SCHEMA.replace("n = { type = \"bigint\" }", "n = { type = \"timestamp\" }"));
+    write(
+        &schema,
+        &SCHEMA.replace("n = { type = \"bigint\" }", "n = { type = \"timestamp\" }"),
+    );
     let (ok, err) = cargo_check(&dir, None);
     assert!(!ok, "editing events.toml must rebuild and fail");
     assert!(
@@ -96,7 +99,10 @@ fn editing_events_toml_rebuilds_the_producer() {
     write(&schema, &SCHEMA.replace("\nn = ", "\ncount = "));
     let (ok, err) = cargo_check(&dir, None);
     assert!(!ok);
-    assert!(err.contains("field `n` (sent as `n`) has no column in event `ping`"), "{err}");
+    assert!(
+        err.contains("field `n` (sent as `n`) has no column in event `ping`"),
+        "{err}"
+    );
 
     // Restored: builds again.
     write(&schema, SCHEMA);
@@ -105,10 +111,18 @@ fn editing_events_toml_rebuilds_the_producer() {
 
     // The environment variable is tracked as well.
     let other = dir.join("other.toml");
-    write(&other, &SCHEMA.replace("[events.ping]", "[events.pong]").replace("events.ping.fields", "events.pong.fields"));
+    write(
+        &other,
+        &SCHEMA
+            .replace("[events.ping]", "[events.pong]")
+            .replace("events.ping.fields", "events.pong.fields"),
+    );
     let (ok, err) = cargo_check(&dir, Some(&other));
     assert!(!ok, "setting EVENTLAKE_SCHEMA must rebuild");
-    assert!(err.contains("unknown event `ping`; did you mean `pong`?"), "{err}");
+    assert!(
+        err.contains("unknown event `ping`; did you mean `pong`?"),
+        "{err}"
+    );
     let (ok, err) = cargo_check(&dir, None);
     assert!(ok, "unsetting it must rebuild again:\n{err}");
 }

@@ -124,14 +124,19 @@ fn canonical_timestamps(v: &mut Value) {
 /// Walks a record along the schema: keys are exactly the JSON keys (in column order), and
 /// every value has the wire form of its Glue type. Returns the number of values checked.
 fn check_wire_forms(fields: &[eventlake_schema::Field], v: &Value, path: &str) -> usize {
-    let obj = v.as_object().unwrap_or_else(|| panic!("{path} is not an object: {v}"));
+    let obj = v
+        .as_object()
+        .unwrap_or_else(|| panic!("{path} is not an object: {v}"));
     let keys: Vec<&str> = obj.keys().map(String::as_str).collect();
     let expected: Vec<&str> = fields
         .iter()
         .map(|f| f.json_key())
         .filter(|k| obj.contains_key(*k))
         .collect();
-    assert_eq!(keys, expected, "keys of {path} are the JSON keys, in column order");
+    assert_eq!(
+        keys, expected,
+        "keys of {path} are the JSON keys, in column order"
+    );
     fields
         .iter()
         .filter_map(|f| obj.get(f.json_key()).map(|val| (f, val)))
@@ -147,20 +152,34 @@ fn check_value(ty: &Type, v: &Value, path: &str) -> usize {
                 eventlake_schema::time::parse_timestamp_str(s).is_some(),
                 "{path}: `{s}` is not an OpenX timestamp form"
             );
-            assert!(s.ends_with('Z') && !s.contains('+'), "{path}: `{s}` must be UTC with `Z`");
+            assert!(
+                s.ends_with('Z') && !s.contains('+'),
+                "{path}: `{s}` must be UTC with `Z`"
+            );
             1
         }
         Type::Date => {
             let s = v.as_str().unwrap_or_else(|| panic!("{path}: {v}"));
-            assert!(eventlake_schema::time::parse_date(s).is_some(), "{path}: `{s}`");
+            assert!(
+                eventlake_schema::time::parse_date(s).is_some(),
+                "{path}: `{s}`"
+            );
             1
         }
         Type::Decimal { scale, .. } => {
-            let n = v.as_number().unwrap_or_else(|| panic!("{path}: a decimal is a JSON number, got {v}"));
+            let n = v
+                .as_number()
+                .unwrap_or_else(|| panic!("{path}: a decimal is a JSON number, got {v}"));
             let text = n.to_string();
             let digits = text.split_once('.').map_or(0, |(_, f)| f.len());
-            assert!(!text.contains(['e', 'E']), "{path}: `{text}` has an exponent");
-            assert!(digits <= usize::from(*scale), "{path}: `{text}` has more than {scale} decimals");
+            assert!(
+                !text.contains(['e', 'E']),
+                "{path}: `{text}` has an exponent"
+            );
+            assert!(
+                digits <= usize::from(*scale),
+                "{path}: `{text}` has more than {scale} decimals"
+            );
             1
         }
         Type::Array { items } => v
@@ -186,11 +205,18 @@ fn check_value(ty: &Type, v: &Value, path: &str) -> usize {
 fn assert_matches_sample<E: DatalakeEvent>(e: &E, event: &Event) {
     let (text, mut got) = record(e);
     let fields = check_wire_forms(&event.fields, &got, &event.name);
-    assert!(fields >= event.fields.len(), "every column was checked in {text}");
+    assert!(
+        fields >= event.fields.len(),
+        "every column was checked in {text}"
+    );
     let mut want = eventlake_schema::sample::sample_event(event);
     canonical_timestamps(&mut got);
     canonical_timestamps(&mut want);
-    assert_eq!(got, want, "record of {} differs from the schema's sample", event.name);
+    assert_eq!(
+        got, want,
+        "record of {} differs from the schema's sample",
+        event.name
+    );
 }
 
 #[test]
@@ -218,11 +244,17 @@ fn decimals_are_exact_and_timestamps_keep_their_precision() {
     o.occurred_at = ts("2024-05-01T09:30:00.123456Z");
     let (text, _) = record(&o);
     assert!(text.contains(r#""total":9999999999.99,"#), "{text}");
-    assert!(text.contains(r#""occurred_at":"2024-05-01T09:30:00.123456Z""#), "{text}");
+    assert!(
+        text.contains(r#""occurred_at":"2024-05-01T09:30:00.123456Z""#),
+        "{text}"
+    );
     // An offset in the input never reaches the record: the type is `DateTime<Utc>`.
     o.occurred_at = ts("2024-05-01T11:30:00+02:00");
     let (text, _) = record(&o);
-    assert!(text.contains(r#""occurred_at":"2024-05-01T09:30:00.000Z""#), "{text}");
+    assert!(
+        text.contains(r#""occurred_at":"2024-05-01T09:30:00.000Z""#),
+        "{text}"
+    );
 }
 
 #[test]
@@ -234,7 +266,10 @@ fn none_leaves_columns_out() {
     o.currency = None;
     o.is_test = None;
     let (_, v) = record(&o);
-    let keys: Vec<&str> = v.as_object().map(|m| m.keys().map(String::as_str).collect()).unwrap_or_default();
+    let keys: Vec<&str> = v
+        .as_object()
+        .map(|m| m.keys().map(String::as_str).collect())
+        .unwrap_or_default();
     assert_eq!(keys, ["order_id", "occurred_at", "customer_id", "total"]);
 }
 
@@ -246,9 +281,15 @@ fn event_constants_and_partition_keys() {
     assert_eq!(OrderPlaced::STREAM, "shop-order_placed");
     assert_eq!(
         OrderPlaced::SCHEMA_FINGERPRINT,
-        schema.event("order_placed").map(Event::fingerprint).unwrap_or_default()
+        schema
+            .event("order_placed")
+            .map(Event::fingerprint)
+            .unwrap_or_default()
     );
-    assert_ne!(OrderPlaced::SCHEMA_FINGERPRINT, PaymentCaptured::SCHEMA_FINGERPRINT);
+    assert_ne!(
+        OrderPlaced::SCHEMA_FINGERPRINT,
+        PaymentCaptured::SCHEMA_FINGERPRINT
+    );
     assert_eq!(order().partition_key(), "1042");
     assert_eq!(payment().partition_key(), "order_id example");
     assert_eq!(staff().partition_key(), "4");

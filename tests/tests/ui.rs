@@ -29,7 +29,10 @@ fn ui() {
             .env(GROUP_VAR, i.to_string())
             .status()
             .expect("the test binary starts");
-        assert!(status.success(), "UI group {fixture} failed (see the output above)");
+        assert!(
+            status.success(),
+            "UI group {fixture} failed (see the output above)"
+        );
     }
 }
 

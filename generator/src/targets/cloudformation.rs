@@ -148,47 +148,59 @@ pub fn render_stacks(cx: &Context<'_>) -> Result<Stacks, crate::Error> {
     env.add_filter("cfn", cfn_filter);
     env.add_filter("yaml_block", yaml_block);
     let lake = &cx.plan.name;
-    let events = event_contexts(cx)?;
+    let events = event_contexts(cx);
     let lambda_code = test_lambda_code(cx)?;
-    let render_one = |mode: Mode, split_reason: &str| -> Result<String, crate::Error> {
-        let ctx = stack_context(cx, mode, &events, &lambda_code, split_reason);
-        render::render(&env, STACK_TEMPLATE, to_value(&ctx))
+    // Renders one stack; a template above the inline limit is rendered again with a deploy
+    // command that uploads it through `--s3-bucket`, and comes with a warning.
+    let render_one = |mode: Mode, path: &str, split_reason: &str| {
+        let mut ctx = stack_context(cx, mode, &events, &lambda_code, split_reason);
+        let text = render::render(&env, STACK_TEMPLATE, to_value(&ctx))?;
+        if text.len() <= MAX_INLINE_BYTES {
+            return Ok::<_, crate::Error>((text, None));
+        }
+        let warning = format!(
+            "{path} is {} bytes, above CloudFormation's {MAX_INLINE_BYTES}-byte limit for an \
+             inline template: deploy it with `aws cloudformation deploy --s3-bucket <bucket> …`",
+            text.len()
+        );
+        ctx["over_inline_limit"] = Json::Bool(true);
+        Ok((
+            render::render(&env, STACK_TEMPLATE, to_value(&ctx))?,
+            Some(warning),
+        ))
     };
 
-    let single = render_one(Mode::Single, "")?;
-    let footprint = Footprint::of(&single);
-    let mut warnings = Vec::new();
-    let Some(reason) = footprint.exceeded() else {
-        let path = format!("cloudformation/{lake}.yaml");
-        let text = with_inline_note(single, &path, &mut warnings);
+    let path = format!("cloudformation/{lake}.yaml");
+    let (single, warning) = render_one(Mode::Single, &path, "")?;
+    let Some(reason) = Footprint::of(&single).exceeded() else {
         return Ok(Stacks {
-            artifacts: vec![Artifact::new(path, text)],
-            warnings,
+            artifacts: vec![Artifact::new(path, single)],
+            warnings: warning.into_iter().collect(),
         });
     };
 
-    warnings.push(format!(
+    let mut warnings = vec![format!(
         "one stack for lake `{lake}` would have {reason}; writing a shared stack \
          (cloudformation/{lake}.yaml) and one stack per event that imports its outputs: \
          deploy the shared stack first"
-    ));
-    let mut artifacts = Vec::new();
-    let mut pieces = vec![(Mode::Shared, format!("cloudformation/{lake}.yaml"))];
+    )];
+    let mut pieces = vec![(Mode::Shared, path)];
     for (i, e) in cx.plan.events.iter().enumerate() {
         pieces.push((
             Mode::Event(i),
             format!("cloudformation/{}", event_stack_file(lake, e)),
         ));
     }
+    let mut artifacts = Vec::new();
     for (mode, path) in pieces {
-        let text = render_one(mode, &reason)?;
+        let (text, warning) = render_one(mode, &path, &reason)?;
+        warnings.extend(warning);
         if let Some(problem) = Footprint::of(&text).exceeded() {
             return Err(crate::Error::Message(format!(
                 "{path} would have {problem} even after splitting the lake into one stack per \
                  event; split events.toml into several lakes (fewer events or fields per lake)"
             )));
         }
-        let text = with_inline_note(text, &path, &mut warnings);
         artifacts.push(Artifact::new(path, text));
     }
     Ok(Stacks {
@@ -232,26 +244,6 @@ fn name_prefix(cx: &Context<'_>) -> String {
     format!("{}-${{{ENV_PARAM}}}-", cx.plan.name)
 }
 
-/// Adds a note under the header when the template is above the inline limit.
-fn with_inline_note(text: String, path: &str, warnings: &mut Vec<String>) -> String {
-    if text.len() <= MAX_INLINE_BYTES {
-        return text;
-    }
-    warnings.push(format!(
-        "{path} is {} bytes, above CloudFormation's {MAX_INLINE_BYTES}-byte limit for an inline \
-         template: deploy it with `aws cloudformation deploy --s3-bucket <bucket> …`",
-        text.len()
-    ));
-    let note = format!(
-        "# This template is above the {MAX_INLINE_BYTES}-byte inline limit: deploy it with \
-         `--s3-bucket <bucket>` (CloudFormation reads it from S3).\n"
-    );
-    match text.find('\n') {
-        Some(i) => format!("{}{note}{}", &text[..=i], &text[i + 1..]),
-        None => text,
-    }
-}
-
 /// Counts the two-space-indented keys of a top-level section (`Resources:`, `Outputs:`).
 fn count_section_entries(text: &str, section: &str) -> usize {
     let mut inside = false;
@@ -273,7 +265,7 @@ fn count_section_entries(text: &str, section: &str) -> usize {
 }
 
 /// Per-event template values, in schema order.
-fn event_contexts(cx: &Context<'_>) -> Result<Vec<Json>, crate::Error> {
+fn event_contexts(cx: &Context<'_>) -> Vec<Json> {
     let lake_bucket = &cx.plan.lake_bucket;
     let raw_bucket = &cx.plan.raw_bucket;
     let db = &cx.plan.database_sub;
@@ -315,7 +307,7 @@ fn event_contexts(cx: &Context<'_>) -> Result<Vec<Json>, crate::Error> {
             "queries": named_queries(cx, i),
         }));
     }
-    Ok(out)
+    out
 }
 
 /// The event's starter queries (from the Athena target) as `AWS::Athena::NamedQuery` values.
@@ -515,6 +507,7 @@ fn stack_context(
         "shared_part": shared_part,
         "event_part": event_part,
         "split_reason": split_reason,
+        "over_inline_limit": false,
         "file": file,
         "stack_example": truncate(&stack_example, 128),
         "shared_stack_example": format!("{}-{}", lake.replace('_', "-"), crate::plan::DEFAULT_ENV),
@@ -819,12 +812,12 @@ mod tests {
 
     #[test]
     fn values_render_as_block_yaml() {
-        let v = json!({"A": [{"Name": "x", "Type": "int"}, "s", {"Deep": [1], "B": true}], "yes": {}, "N": -1});
+        let v = json!({"A": [{"Name": "x", "Type": "int"}, "s", {"Deep": [1], "B": true}], "yes": {}, "Num": -1});
         let mut out = String::new();
         emit_value(&v, 2, &subs(&[], &[]), &mut out);
         assert_eq!(
             out,
-            "\n  A:\n    - {Name: \"x\", Type: \"int\"}\n    - \"s\"\n    - Deep:\n        - 1\n      B: true\n  \"yes\": {}\n  N: -1"
+            "\n  A:\n    - {Name: \"x\", Type: \"int\"}\n    - \"s\"\n    - Deep:\n        - 1\n      B: true\n  \"yes\": {}\n  Num: -1"
         );
     }
 
