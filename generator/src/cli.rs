@@ -43,6 +43,14 @@ pub enum Command {
     SchemaJson(SchemaJsonArgs),
     /// Write a commented starter events.toml.
     Init(InitArgs),
+    /// The local lake: ingest JSON records into Parquet as Firehose would, and query them
+    /// with the starter SQL, with no AWS account.
+    #[cfg(feature = "local")]
+    Local(crate::local_cmd::LocalArgs),
+    /// The whole walkthrough in one command: generate, fake events, ingest, run every
+    /// starter query.
+    #[cfg(feature = "local")]
+    Demo(crate::local_cmd::DemoArgs),
 }
 
 /// Where the schema is.

@@ -11,6 +11,8 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 pub mod cli;
+#[cfg(feature = "local")]
+pub mod local_cmd;
 pub mod output;
 pub mod plan;
 pub mod render;
@@ -120,6 +122,10 @@ pub fn run_with(cli: &Cli, term: &mut Term<'_>) -> u8 {
         Command::Gen(a) => generate(term, a),
         Command::SchemaJson(a) => schema_json(term, a),
         Command::Init(a) => init(term, a),
+        #[cfg(feature = "local")]
+        Command::Local(a) => local_cmd::local(term, a),
+        #[cfg(feature = "local")]
+        Command::Demo(a) => local_cmd::demo(term, a),
     };
     match result {
         Ok(code) => code,

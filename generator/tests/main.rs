@@ -3,6 +3,7 @@
 
 mod athena;
 mod cli;
+mod cloudformation;
 mod common;
 mod consistency;
 mod freshness;

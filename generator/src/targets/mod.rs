@@ -16,6 +16,7 @@ pub mod cloudformation;
 pub mod docs;
 pub mod glue;
 pub mod jsonschema;
+pub mod rust;
 pub mod samples;
 
 /// A kind of generated artefact, selectable with `--only`.
@@ -35,6 +36,8 @@ pub enum Target {
     Samples,
     /// `README.md`: the data dictionary.
     Docs,
+    /// `rust/<lake>.rs`: typed producer structs using `#[derive(DatalakeEvent)]`.
+    Rust,
 }
 
 impl Target {
@@ -47,6 +50,7 @@ impl Target {
         Target::Jsonschema,
         Target::Samples,
         Target::Docs,
+        Target::Rust,
     ];
 }
 
@@ -112,6 +116,10 @@ pub fn render_all(
             Target::Cloudformation => out.extend(cloudformation::render(&cx)?),
             Target::Athena => out.extend(athena::render(&cx)?),
             Target::Docs => out.extend(docs::render(&cx)?),
+            Target::Rust => out.push(Artifact::new(
+                format!("rust/{}.rs", schema.lake.name),
+                rust::render(schema, &cx.source_name),
+            )),
         }
     }
     for a in &out {
