@@ -92,6 +92,14 @@ impl<'w> Term<'w> {
         }
     }
 
+    fn warning(&mut self, msg: &str) {
+        if self.color {
+            let _ = writeln!(self.err, "\x1b[1;33mwarning\x1b[0m\x1b[1m: {msg}\x1b[0m");
+        } else {
+            let _ = writeln!(self.err, "warning: {msg}");
+        }
+    }
+
     fn report(&mut self, report: &Report) {
         let _ = write!(self.err, "{}", report.render(self.color));
     }
@@ -195,7 +203,11 @@ fn generate(term: &mut Term<'_>, args: &GenArgs) -> Result<u8, Error> {
         templates: args.templates.as_deref(),
         source_name,
     };
-    let artifacts = render_all(&loaded.schema, &opts)?;
+    let rendered = targets::render(&loaded.schema, &opts)?;
+    for w in &rendered.warnings {
+        term.warning(w);
+    }
+    let artifacts = rendered.artifacts;
     let prune = args.only.is_empty();
     if args.check {
         let report = output::check(&out_dir, &artifacts, prune)

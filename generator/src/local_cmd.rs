@@ -100,7 +100,12 @@ pub struct QueryArgs {
     pub lake: Option<PathBuf>,
 
     /// One SQL statement (or several, separated by `;`).
-    #[arg(long, value_name = "SQL", conflicts_with = "file", required_unless_present = "file")]
+    #[arg(
+        long,
+        value_name = "SQL",
+        conflicts_with = "file",
+        required_unless_present = "file"
+    )]
     pub sql: Option<String>,
 
     /// A file of SQL statements, e.g. out/athena/<event>.queries.sql.
@@ -177,7 +182,12 @@ fn ingest(term: &mut Term<'_>, args: &IngestArgs) -> Result<u8, Error> {
     };
     let mut inputs: Vec<Vec<u8>> = Vec::new();
     let stdin_only = args.files.is_empty();
-    for f in args.files.iter().map(Some).chain(stdin_only.then_some(None)) {
+    for f in args
+        .files
+        .iter()
+        .map(Some)
+        .chain(stdin_only.then_some(None))
+    {
         match f {
             Some(path) if path.as_os_str() != "-" => {
                 inputs.push(std::fs::read(path).map_err(|source| Error::Io {
@@ -216,7 +226,8 @@ fn ingest(term: &mut Term<'_>, args: &IngestArgs) -> Result<u8, Error> {
 
 /// Prints what an ingest did: counts, files, findings, the first failures.
 fn print_report(term: &mut Term<'_>, lake: &Path, r: &IngestReport, took: Duration) {
-    let _ = writeln!(term.out, 
+    let _ = writeln!(
+        term.out,
         "{}: {} record{} → {} converted, {} failed ({:.2} s, arrival {})",
         r.event,
         r.records,
@@ -231,18 +242,24 @@ fn print_report(term: &mut Term<'_>, lake: &Path, r: &IngestReport, took: Durati
     }
     for (column, values) in &r.not_in_enum {
         let list: Vec<String> = values.iter().map(|(v, n)| format!("{v:?} ×{n}")).collect();
-        warn(term, &format!(
-            "{}: column `{column}` got values outside its enum (stored as sent; Firehose does not enforce enums): {}",
-            r.event,
-            list.join(", ")
-        ));
+        warn(
+            term,
+            &format!(
+                "{}: column `{column}` got values outside its enum (stored as sent; Firehose does not enforce enums): {}",
+                r.event,
+                list.join(", ")
+            ),
+        );
     }
     for (column, n) in &r.required_missing {
-        warn(term, &format!(
-            "{}: required column `{column}` was missing or null in {n} record{} (stored as NULL; Firehose does not enforce it)",
-            r.event,
-            eventlake_schema::diag::plural(*n)
-        ));
+        warn(
+            term,
+            &format!(
+                "{}: required column `{column}` was missing or null in {n} record{} (stored as NULL; Firehose does not enforce it)",
+                r.event,
+                eventlake_schema::diag::plural(*n)
+            ),
+        );
     }
     if r.failed > 0 {
         let codes: Vec<String> = r
@@ -287,7 +304,8 @@ fn query_cmd(term: &mut Term<'_>, args: &QueryArgs) -> Result<u8, Error> {
         .lake
         .clone()
         .unwrap_or_else(|| default_lake(&args.schema.schema));
-    let engine = LakeQuery::open(&loaded.schema, &lake).map_err(|e| Error::Message(e.to_string()))?;
+    let engine =
+        LakeQuery::open(&loaded.schema, &lake).map_err(|e| Error::Message(e.to_string()))?;
     let statements = query::split_statements(&text);
     if statements.is_empty() {
         term.error("no SQL statement given");
@@ -306,7 +324,9 @@ fn query_cmd(term: &mut Term<'_>, args: &QueryArgs) -> Result<u8, Error> {
             }
         }
         match engine.run(&s.sql).and_then(|b| query::render(&b, format)) {
-            Ok(out) => let _ = write!(term.out, "{out}"),
+            Ok(out) => {
+                let _ = write!(term.out, "{out}");
+            }
             Err(e) => {
                 failed += 1;
                 term.error(&format!("query failed: {e}\n{}", s.sql));
@@ -355,7 +375,11 @@ impl Progress {
             return;
         }
         let width = 30;
-        let filled = if total == 0 { width } else { done * width / total };
+        let filled = if total == 0 {
+            width
+        } else {
+            done * width / total
+        };
         let bar = format!("{}{}", "#".repeat(filled), "-".repeat(width - filled));
         let mut err = std::io::stderr().lock();
         let _ = write!(err, "\r\x1b[2K[{bar}] {done}/{total} {what}");
@@ -405,7 +429,8 @@ pub(crate) fn demo(term: &mut Term<'_>, args: &DemoArgs) -> Result<u8, Error> {
     )?;
     let summary = output::write_all(&out_dir, &artifacts, true)
         .map_err(io(format!("cannot write to {}", out_dir.display())))?;
-    let _ = writeln!(term.out, 
+    let _ = writeln!(
+        term.out,
         "1. generated {} files for lake `{}` in {} ({} written, {} unchanged)",
         artifacts.len(),
         schema.lake.name,
@@ -415,12 +440,14 @@ pub(crate) fn demo(term: &mut Term<'_>, args: &DemoArgs) -> Result<u8, Error> {
     );
 
     // 2. Fake events, ingested as Firehose would convert them.
-    std::fs::create_dir_all(&input_dir).map_err(io(format!("cannot create {}", input_dir.display())))?;
+    std::fs::create_dir_all(&input_dir)
+        .map_err(io(format!("cannot create {}", input_dir.display())))?;
     let now = eventlake_local::ingest::now();
     let mut progress = Progress::new();
     let total = schema.events.len();
     let mut reports = Vec::new();
-    let _ = writeln!(term.out, 
+    let _ = writeln!(
+        term.out,
         "2. {} fake events per event (seed {}), ingested into {}",
         args.events,
         args.seed,
@@ -442,7 +469,8 @@ pub(crate) fn demo(term: &mut Term<'_>, args: &DemoArgs) -> Result<u8, Error> {
     }
     progress.finish();
     for r in &reports {
-        let _ = writeln!(term.out, 
+        let _ = writeln!(
+            term.out,
             "   {:<28} {} records → {} rows in {} partition{}, {} failed",
             r.event,
             r.records,
@@ -457,7 +485,10 @@ pub(crate) fn demo(term: &mut Term<'_>, args: &DemoArgs) -> Result<u8, Error> {
     let engine = LakeQuery::open(schema, &lake_dir).map_err(|e| Error::Message(e.to_string()))?;
     let queries = all_starter_queries(schema, &source_name);
     let count: usize = queries.iter().map(|(_, q)| q.len()).sum();
-    let _ = writeln!(term.out, "3. the {count} starter queries (out/athena/*.queries.sql), run locally:");
+    let _ = writeln!(
+        term.out,
+        "3. the {count} starter queries (out/athena/*.queries.sql), run locally:"
+    );
     let mut failed = 0;
     let mut progress = Progress::new();
     let mut results = Vec::new();
@@ -465,13 +496,22 @@ pub(crate) fn demo(term: &mut Term<'_>, args: &DemoArgs) -> Result<u8, Error> {
     for (event, qs) in &queries {
         for q in qs {
             progress.update(done, count, &format!("{event}: {}", q.slug));
-            results.push((q, engine.run(&q.sql).and_then(|b| query::render(&b, Format::Table))));
+            results.push((
+                q,
+                engine
+                    .run(&q.sql)
+                    .and_then(|b| query::render(&b, Format::Table)),
+            ));
             done += 1;
         }
     }
     progress.finish();
     for (q, result) in results {
-        let _ = writeln!(term.out, "\n-- {}\n-- {}\n{};", q.name, q.description, q.sql);
+        let _ = writeln!(
+            term.out,
+            "\n-- {}\n-- {}\n{};",
+            q.name, q.description, q.sql
+        );
         match result {
             Ok(table) => {
                 let _ = write!(term.out, "{table}");
@@ -484,10 +524,23 @@ pub(crate) fn demo(term: &mut Term<'_>, args: &DemoArgs) -> Result<u8, Error> {
     }
     let failed_records: usize = reports.iter().map(|r| r.failed).sum();
     let _ = writeln!(term.out, "\nWhere things are:");
-    let _ = writeln!(term.out, "  {:<10} the generated artefacts (CloudFormation, Glue, Athena SQL, …)", out_dir.display());
-    let _ = writeln!(term.out, "  {:<10} the fake events, one NDJSON file per event", input_dir.display());
-    let _ = writeln!(term.out, "  {:<10} raw/ (backup), data/ (Parquet, Hive partitions), errors/", lake_dir.display());
-    let _ = writeln!(term.out, 
+    let _ = writeln!(
+        term.out,
+        "  {:<10} the generated artefacts (CloudFormation, Glue, Athena SQL, …)",
+        out_dir.display()
+    );
+    let _ = writeln!(
+        term.out,
+        "  {:<10} the fake events, one NDJSON file per event",
+        input_dir.display()
+    );
+    let _ = writeln!(
+        term.out,
+        "  {:<10} raw/ (backup), data/ (Parquet, Hive partitions), errors/",
+        lake_dir.display()
+    );
+    let _ = writeln!(
+        term.out,
         "Try: eventlake local query --schema {} --lake {} --sql \"SELECT count(*) FROM {}\"",
         schema_path.display(),
         lake_dir.display(),

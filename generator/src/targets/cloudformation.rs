@@ -133,14 +133,6 @@ impl Mode {
 }
 
 /// Renders the target; warnings go to stderr.
-pub fn render(cx: &Context<'_>) -> Result<Vec<Artifact>, crate::Error> {
-    let stacks = render_stacks(cx)?;
-    for w in &stacks.warnings {
-        eprintln!("warning: {w}");
-    }
-    Ok(stacks.artifacts)
-}
-
 /// Renders the stack, or the shared stack and the event stacks when one stack would break a
 /// CloudFormation limit.
 pub fn render_stacks(cx: &Context<'_>) -> Result<Stacks, crate::Error> {
@@ -149,12 +141,21 @@ pub fn render_stacks(cx: &Context<'_>) -> Result<Stacks, crate::Error> {
     env.add_filter("yaml_block", yaml_block);
     let lake = &cx.plan.name;
     let events = event_contexts(cx);
+    // Converted to template values once: every stack reuses them (cheap `Arc` clones).
+    let event_values: Vec<Value> = events.iter().map(to_value).collect();
+    let events_of = |mode: Mode| -> Value {
+        match mode {
+            Mode::Event(i) => event_values.get(i).cloned().into_iter().collect(),
+            _ => event_values.iter().cloned().collect(),
+        }
+    };
+    let lake_json = lake_summary(&cx.plan);
     let lambda_code = test_lambda_code(cx)?;
     // Renders one stack; a template above the inline limit is rendered again with a deploy
     // command that uploads it through `--s3-bucket`, and comes with a warning.
     let render_one = |mode: Mode, path: &str, split_reason: &str| {
-        let mut ctx = stack_context(cx, mode, &events, &lambda_code, split_reason);
-        let text = render::render(&env, STACK_TEMPLATE, to_value(&ctx))?;
+        let mut ctx = stack_context(cx, &lake_json, mode, &events, &lambda_code, split_reason);
+        let text = render::render(&env, STACK_TEMPLATE, with_subs(&ctx, events_of(mode)))?;
         if text.len() <= MAX_INLINE_BYTES {
             return Ok::<_, crate::Error>((text, None));
         }
@@ -165,14 +166,26 @@ pub fn render_stacks(cx: &Context<'_>) -> Result<Stacks, crate::Error> {
         );
         ctx["over_inline_limit"] = Json::Bool(true);
         Ok((
-            render::render(&env, STACK_TEMPLATE, to_value(&ctx))?,
+            render::render(&env, STACK_TEMPLATE, with_subs(&ctx, events_of(mode)))?,
             Some(warning),
         ))
     };
 
     let path = format!("cloudformation/{lake}.yaml");
-    let (single, warning) = render_one(Mode::Single, &path, "")?;
+    // Measure the single stack first (one render); only a stack that stays whole gets the
+    // second, annotated render when it is above the inline limit.
+    let single_ctx = stack_context(cx, &lake_json, Mode::Single, &events, &lambda_code, "");
+    let single = render::render(
+        &env,
+        STACK_TEMPLATE,
+        with_subs(&single_ctx, events_of(Mode::Single)),
+    )?;
     let Some(reason) = Footprint::of(&single).exceeded() else {
+        let (single, warning) = if single.len() <= MAX_INLINE_BYTES {
+            (single, None)
+        } else {
+            render_one(Mode::Single, &path, "")?
+        };
         return Ok(Stacks {
             artifacts: vec![Artifact::new(path, single)],
             warnings: warning.into_iter().collect(),
@@ -335,6 +348,7 @@ fn named_queries(cx: &Context<'_>, event_index: usize) -> Vec<Json> {
 /// The whole template context of one stack.
 fn stack_context(
     cx: &Context<'_>,
+    lake_json: &Json,
     mode: Mode,
     events: &[Json],
     lambda_code: &str,
@@ -516,8 +530,9 @@ fn stack_context(
             plan.description.as_deref().unwrap_or("eventlake data lake tables"),
             2048,
         ),
-        "lake": plan,
-        "events": events,
+        // The lake without its events: each stack gets only its own events below (passing
+        // every event's plan to every stack would make a split lake quadratic).
+        "lake": lake_json,
         "refs": refs,
         "buckets": buckets,
         "name_prefix": prefix,
@@ -534,6 +549,15 @@ fn stack_context(
         "sub_names": sub_names,
         "sub_renames": sub_renames,
     })
+}
+
+/// The lake's plan without the per-event part.
+fn lake_summary(plan: &crate::plan::LakePlan) -> Json {
+    let mut v = serde_json::to_value(plan).unwrap_or(Json::Null);
+    if let Some(m) = v.as_object_mut() {
+        m.remove("events");
+    }
+    v
 }
 
 /// A template value of a JSON value. (Serialising `serde_json::Value` straight into
@@ -572,10 +596,27 @@ fn truncate(s: &str, max: usize) -> String {
 fn cfn_filter(state: &State<'_, '_>, value: &Value, indent: usize) -> Result<String, TplError> {
     let json: Json = serde_json::to_value(value)
         .map_err(|e| TplError::new(ErrorKind::InvalidOperation, e.to_string()))?;
-    let subs = SubNames::from_state(state);
+    let subs = state
+        .lookup(SUBS_KEY)
+        .and_then(|v| v.downcast_object::<SubNames>())
+        .ok_or_else(|| {
+            TplError::new(
+                ErrorKind::InvalidOperation,
+                "the `cfn` filter needs the stack context",
+            )
+        })?;
     let mut out = String::new();
     emit_value(&json, indent, &subs, &mut out);
     Ok(out)
+}
+
+/// Context key of the precomputed [`SubNames`] (computed once per stack, not per filter call).
+const SUBS_KEY: &str = "__eventlake_subs";
+
+/// The template context of a stack: `ctx`, its events and its [`SubNames`].
+fn with_subs(ctx: &Json, events: Value) -> Value {
+    let subs = Value::from_object(SubNames::from_context(ctx));
+    minijinja::context! { __eventlake_subs => subs, events => events, ..to_value(ctx) }
 }
 
 /// `{{ text|yaml_block(indent) }}`: a literal block scalar (`|-`) when the text can be one
@@ -615,35 +656,32 @@ pub fn yaml_block_text(text: &str, indent: usize) -> String {
 }
 
 /// The placeholders a stack declares, read from the template context.
+#[derive(Debug)]
 struct SubNames {
     names: BTreeSet<String>,
     renames: BTreeMap<String, String>,
 }
 
+impl minijinja::value::Object for SubNames {}
+
 impl SubNames {
-    fn from_state(state: &State<'_, '_>) -> Self {
-        let mut names = BTreeSet::new();
-        let mut renames = BTreeMap::new();
-        if let Some(list) = state.lookup("sub_names")
-            && let Ok(iter) = list.try_iter()
-        {
-            for v in iter {
-                if let Some(s) = v.as_str() {
-                    names.insert(s.to_owned());
-                }
-            }
-        }
-        if let Some(map) = state.lookup("sub_renames")
-            && let Ok(keys) = map.try_iter()
-        {
-            for k in keys {
-                if let (Some(key), Ok(v)) = (k.as_str(), map.get_item(&k))
-                    && let Some(val) = v.as_str()
-                {
-                    renames.insert(key.to_owned(), val.to_owned());
-                }
-            }
-        }
+    fn from_context(ctx: &Json) -> Self {
+        let names = ctx["sub_names"]
+            .as_array()
+            .map(|a| {
+                a.iter()
+                    .filter_map(|v| v.as_str().map(str::to_owned))
+                    .collect()
+            })
+            .unwrap_or_default();
+        let renames = ctx["sub_renames"]
+            .as_object()
+            .map(|m| {
+                m.iter()
+                    .filter_map(|(k, v)| v.as_str().map(|v| (k.clone(), v.to_owned())))
+                    .collect()
+            })
+            .unwrap_or_default();
         Self { names, renames }
     }
 

@@ -87,11 +87,32 @@ pub struct RenderOptions<'p> {
     pub source_name: String,
 }
 
-/// Renders the selected targets. With all targets selected, the manifest is included.
+/// Generated files plus the warnings met while generating them.
+#[derive(Debug, Clone, Default)]
+pub struct Rendered {
+    /// The files, in target order, then the manifest (when every target was rendered).
+    pub artifacts: Vec<Artifact>,
+    /// Things the user should know (e.g. a stack above the inline-template limit).
+    pub warnings: Vec<String>,
+}
+
+/// What one target renders: its files and its warnings.
+type TargetResult = Result<(Vec<Artifact>, Vec<String>), crate::Error>;
+
+/// Renders the selected targets and returns only the files (see [`render`]).
 pub fn render_all(
     schema: &Schema,
     opts: &RenderOptions<'_>,
 ) -> Result<Vec<Artifact>, crate::Error> {
+    render(schema, opts).map(|r| r.artifacts)
+}
+
+/// Renders the selected targets. With all targets selected, the manifest is included.
+///
+/// The CloudFormation stack and the Rust producers, the heaviest targets, render on their own
+/// threads while the others render on this one; the result does not depend on the
+/// interleaving.
+pub fn render(schema: &Schema, opts: &RenderOptions<'_>) -> Result<Rendered, crate::Error> {
     let cx = Context {
         schema,
         plan: LakePlan::new(schema),
@@ -103,26 +124,62 @@ pub fn render_all(
         },
     };
     let selected = |t: Target| opts.only.is_empty() || opts.only.contains(&t);
-    let mut out = Vec::new();
-    for &target in Target::ALL {
-        if !selected(target) {
-            continue;
-        }
-        match target {
-            Target::Glue => out.extend(glue::render(&cx)?),
-            Target::Firehose => out.extend(glue::render_firehose(&cx)?),
-            Target::Jsonschema => out.extend(jsonschema::render(&cx)?),
-            Target::Samples => out.extend(samples::render(&cx)?),
-            Target::Cloudformation => out.extend(cloudformation::render(&cx)?),
-            Target::Athena => out.extend(athena::render(&cx)?),
-            Target::Docs => out.extend(docs::render(&cx)?),
-            Target::Rust => out.push(Artifact::new(
-                format!("rust/{}.rs", schema.lake.name),
-                rust::render(schema, &cx.source_name),
-            )),
-        }
+    let render_one = |target: Target| -> TargetResult {
+        Ok(match target {
+            Target::Cloudformation => {
+                let stacks = cloudformation::render_stacks(&cx)?;
+                (stacks.artifacts, stacks.warnings)
+            }
+            Target::Glue => (glue::render(&cx)?, Vec::new()),
+            Target::Firehose => (glue::render_firehose(&cx)?, Vec::new()),
+            Target::Athena => (athena::render(&cx)?, Vec::new()),
+            Target::Jsonschema => (jsonschema::render(&cx)?, Vec::new()),
+            Target::Samples => (samples::render(&cx)?, Vec::new()),
+            Target::Docs => (docs::render(&cx)?, Vec::new()),
+            Target::Rust => (
+                vec![Artifact::new(
+                    format!("rust/{}.rs", schema.lake.name),
+                    rust::render(schema, &cx.source_name),
+                )],
+                Vec::new(),
+            ),
+        })
+    };
+    let targets: Vec<Target> = Target::ALL
+        .iter()
+        .copied()
+        .filter(|t| selected(*t))
+        .collect();
+    // The two heaviest targets each get a thread; the rest render on this one. Results are
+    // collected in target order, so the output does not depend on scheduling.
+    let heavy =
+        |t: &Target| matches!(t, Target::Cloudformation | Target::Rust) && targets.len() > 1;
+    let results: Vec<TargetResult> =
+        std::thread::scope(|scope| {
+            let handles: Vec<_> = targets
+                .iter()
+                .map(|t| heavy(t).then(|| scope.spawn(move || render_one(*t))))
+                .collect();
+            targets
+                .iter()
+                .zip(handles)
+                .map(|(t, handle)| match handle {
+                    Some(h) => h.join().unwrap_or_else(|_| {
+                        Err(crate::Error::Message(format!(
+                            "rendering target {t:?} panicked"
+                        )))
+                    }),
+                    None => render_one(*t),
+                })
+                .collect()
+        });
+    let mut rendered = Rendered::default();
+    for r in results {
+        let (artifacts, warnings) = r?;
+        rendered.artifacts.extend(artifacts);
+        rendered.warnings.extend(warnings);
     }
-    for a in &out {
+    for a in &rendered.artifacts {
         debug_assert!(!a.contents.contains('\r'), "{} has CR line endings", a.path);
         debug_assert!(
             a.contents.ends_with('\n'),
@@ -131,10 +188,10 @@ pub fn render_all(
         );
     }
     if opts.only.is_empty() {
-        let manifest = output::manifest(&out, &cx.source_name);
-        out.push(manifest);
+        let manifest = output::manifest(&rendered.artifacts, &cx.source_name);
+        rendered.artifacts.push(manifest);
     }
-    Ok(out)
+    Ok(rendered)
 }
 
 /// Pretty JSON with one final newline.
