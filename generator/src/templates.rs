@@ -33,7 +33,7 @@ mod tests {
 
     #[test]
     fn every_template_file_is_embedded() {
-        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../templates");
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("templates");
         let mut on_disk = Vec::new();
         let mut stack = vec![root.clone()];
         while let Some(dir) = stack.pop() {

@@ -40,7 +40,7 @@ pub fn run_check(command: &str, request: &Value) -> Value {
     let n = CALLS.fetch_add(1, Ordering::Relaxed);
     let req = dir.join(format!("{command}-{n}.json"));
     std::fs::write(&req, request.to_string()).unwrap_or_else(|e| panic!("{e}"));
-    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/py/check.py");
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("generator/tests/py/check.py");
     let out = std::process::Command::new(common::tool("python"))
         .arg(&script)
         .arg(command)

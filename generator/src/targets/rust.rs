@@ -341,7 +341,7 @@ mod tests {
     fn renders_the_example_lake() {
         let loaded = eventlake_schema::load_path(std::path::Path::new(concat!(
             env!("CARGO_MANIFEST_DIR"),
-            "/../events.toml"
+            "/events.toml"
         )))
         .expect("the example lake is valid");
         let text = render(&loaded.schema, "events.toml");

@@ -10,7 +10,7 @@ use eventlake_schema::Schema;
 
 /// The repository root.
 pub fn repo_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+    Path::new(env!("CARGO_MANIFEST_DIR")).to_path_buf()
 }
 
 /// The example lake and every valid fixture lake: `(name, path)`.
