@@ -15,7 +15,7 @@
 
 use serde::Serialize;
 
-use eventlake_schema::{Catalog, Event, Partitioning, Schema, StreamMode, names};
+use eventlake_schema::{Event, PartitionColumn, Partitioning, Schema, StreamMode, names};
 
 /// Name of the stack parameter that separates environments.
 pub const ENV_PARAM: &str = "Environment";
@@ -131,6 +131,18 @@ pub struct PartitionPlan {
     pub digits: u8,
 }
 
+impl PartitionPlan {
+    fn of(p: &PartitionColumn) -> Self {
+        Self {
+            name: p.name,
+            glue_type: "int",
+            pattern: p.pattern,
+            range: format!("{},{}", p.min, p.max),
+            digits: p.digits,
+        }
+    }
+}
+
 impl LakePlan {
     /// Plans the whole lake.
     pub fn new(schema: &Schema) -> Self {
@@ -193,32 +205,17 @@ impl EventPlan {
         let partitions: Vec<PartitionPlan> = e
             .partition_columns()
             .iter()
-            .map(|p| PartitionPlan {
-                name: p.name,
-                glue_type: "int",
-                pattern: p.pattern,
-                range: format!("{},{}", p.min, p.max),
-                digits: p.digits,
-            })
+            .map(PartitionPlan::of)
             .collect();
         let dynamic = s.partitioning == Partitioning::EventTime;
         let data_prefix = format!("data/{}/", e.name);
-        let arrival_path = |ps: &[PartitionPlan]| -> String {
-            ps.iter()
+        // Raw backups and errors are always laid out by arrival hour.
+        let arrival_path = |cols: &[PartitionColumn]| -> String {
+            cols.iter()
                 .map(|p| format!("{}=!{{timestamp:{}}}/", p.name, p.pattern))
                 .collect()
         };
-        let all_hours: Vec<PartitionPlan> = eventlake_schema::Granularity::Hour
-            .partition_columns()
-            .iter()
-            .map(|p| PartitionPlan {
-                name: p.name,
-                glue_type: "int",
-                pattern: p.pattern,
-                range: String::new(),
-                digits: p.digits,
-            })
-            .collect();
+        let all_hours = eventlake_schema::Granularity::Hour.partition_columns();
         let firehose_prefix = if dynamic {
             let path: String = partitions
                 .iter()
@@ -226,7 +223,7 @@ impl EventPlan {
                 .collect();
             format!("{data_prefix}{path}")
         } else {
-            format!("{data_prefix}{}", arrival_path(&partitions))
+            format!("{data_prefix}{}", arrival_path(e.partition_columns()))
         };
         let jq_query = if dynamic {
             e.time_field
@@ -264,13 +261,13 @@ impl EventPlan {
             error_prefix: format!(
                 "errors/{}/!{{firehose:error-output-type}}/{}",
                 e.name,
-                arrival_path(&all_hours)
+                arrival_path(all_hours)
             ),
-            raw_prefix: format!("raw/{}/{}", e.name, arrival_path(&all_hours)),
+            raw_prefix: format!("raw/{}/{}", e.name, arrival_path(all_hours)),
             raw_error_prefix: format!(
                 "errors/{}/raw-backup/!{{firehose:error-output-type}}/{}",
                 e.name,
-                arrival_path(&all_hours)
+                arrival_path(all_hours)
             ),
             data_prefix,
             partitions,
@@ -379,10 +376,6 @@ pub fn dml_ident(name: &str) -> String {
         name.to_owned()
     }
 }
-
-/// Keeps `Catalog` in scope for docs.
-#[allow(dead_code, reason = "documentation anchor")]
-fn _catalog_doc(_: Catalog) {}
 
 #[cfg(test)]
 mod tests {
