@@ -1,6 +1,7 @@
 //! Support items for the code the derives generate. Not a public API: names and signatures
 //! change with the derive, which is always the same version as this crate.
 
+pub use crate::column::check::*;
 pub use crate::column::{Column, JsonWriter, MapKey, PartitionValue};
 pub use crate::glue;
 pub use crate::{DatalakeEnum, DatalakeEvent, DatalakeStruct};

@@ -552,6 +552,241 @@ impl<T: PartitionValue> PartitionValue for Option<T> {
     }
 }
 
+// ---- column checks --------------------------------------------------------------------
+
+pub mod check {
+    //! The traits the derives check field types through. Their
+    //! `#[diagnostic::on_unimplemented]` messages are the type errors a producer sees:
+    //!
+    //! ```text
+    //! error[E0277]: column `total` is `decimal(12,2)` in events.toml; `f64` cannot be written as one
+    //! ```
+    //!
+    //! One required (`IsX`) and one optional (`IsOptionalX`) trait per scalar Glue type
+    //! family, implemented for every `T: Column<G>` (and `Option<T>`); the const generics carry
+    //! `decimal(P,S)`, `varchar(L)` and `char(L)`. `C` stands for the column: the derive writes
+    //! each column as one call, spanned on the field's type,
+    //!
+    //! ```text
+    //! <f64 as IsDecimal<total, 12, 2>>::write(&__s.total, "total", __out);
+    //! ```
+    //!
+    //! inside a function whose type parameters are named after the columns
+    //! (`fn __eventlake_columns<total, …>`), so rustc prints the column name for `{C}`. A
+    //! mismatch is one error at the field's type, and nothing is declared or implemented per
+    //! column, which keeps the derive cheap to compile (see docs/benchmarks.md, "Derive").
+    //! Columns these traits cannot spell (arrays, maps, structs, enum values) and fields of
+    //! nested structs get a local trait per column from the derive instead.
+    //!
+    //! Not meant to be implemented or named by hand; implement [`Column`] for your types.
+
+    use super::{Column, JsonWriter, PartitionValue};
+    use crate::__private::{partition_key_of, random_partition_key};
+    use crate::glue;
+
+    /// `K` of a column check: the column is the event's partition key, so its type must also be a
+    /// [`PartitionValue`].
+    #[derive(Debug)]
+    pub enum Key {}
+
+    /// `K` of a column check: an ordinary column.
+    #[derive(Debug)]
+    pub enum NotKey {}
+
+    /// The partition key of a value, when `K` is [`Key`]; every type is `KeyOf<NotKey>`.
+    pub trait KeyOf<K> {
+        /// The key (a random one when the value gives none).
+        fn key_of(&self) -> String;
+    }
+
+    impl<T: ?Sized> KeyOf<NotKey> for T {
+        fn key_of(&self) -> String {
+            random_partition_key()
+        }
+    }
+
+    impl<T: ?Sized + PartitionValue> KeyOf<Key> for T {
+        fn key_of(&self) -> String {
+            partition_key_of(self)
+        }
+    }
+
+    /// A required (`IsX`) and an optional (`IsOptionalX`) column check for one Glue type family:
+    /// `C` is the column (a type parameter named after it), `K` says whether it is the key.
+    macro_rules! families {
+        (
+            $req:ident $opt:ident [$($gen:tt)*] [$($arg:ident,)*] $glue:ty,
+            $msg:tt, $label:tt, $opt_msg:tt, $opt_label:tt, $accepts:tt $(,)?
+        ) => {
+            /// A Rust type for a required column of this Glue type; `C` names the column.
+            #[diagnostic::on_unimplemented(
+                message = $msg,
+                label = $label,
+                note = $accepts,
+                note = "a required column takes the value itself, not `Option<…>`"
+            )]
+            pub trait $req<C, $($gen)* K = NotKey> {
+                /// Writes `"key":value`.
+                fn write(&self, key: &'static str, out: &mut JsonWriter);
+                /// The partition key (for `K` = [`Key`]).
+                fn key(&self) -> String;
+            }
+
+            #[diagnostic::do_not_recommend]
+            impl<C, $($gen)* K, T: ?Sized + Column<$glue> + KeyOf<K>> $req<C, $($arg,)* K> for T {
+                #[inline]
+                fn write(&self, key: &'static str, out: &mut JsonWriter) {
+                    out.key(key);
+                    Column::<$glue>::write_json(self, out);
+                }
+                #[inline]
+                fn key(&self) -> String {
+                    KeyOf::<K>::key_of(self)
+                }
+            }
+
+            /// `Option<T>` of a Rust type for an optional column of this Glue type; `C` names the
+            /// column.
+            #[diagnostic::on_unimplemented(
+                message = $opt_msg,
+                label = $opt_label,
+                note = $accepts,
+                note = "an optional column takes `Option<…>`; `None` leaves the column NULL"
+            )]
+            pub trait $opt<C, $($gen)* K = NotKey> {
+                /// Writes `"key":value`, or nothing for `None`.
+                fn write(&self, key: &'static str, out: &mut JsonWriter);
+                /// The partition key (for `K` = [`Key`]; a random one for `None`).
+                fn key(&self) -> String;
+            }
+
+            #[diagnostic::do_not_recommend]
+            impl<C, $($gen)* K, T: Column<$glue> + KeyOf<K>> $opt<C, $($arg,)* K> for Option<T> {
+                #[inline]
+                fn write(&self, key: &'static str, out: &mut JsonWriter) {
+                    if let Some(value) = self {
+                        out.key(key);
+                        Column::<$glue>::write_json(value, out);
+                    }
+                }
+                #[inline]
+                fn key(&self) -> String {
+                    match self {
+                        Some(value) => KeyOf::<K>::key_of(value),
+                        None => random_partition_key(),
+                    }
+                }
+            }
+        };
+    }
+
+    families! {
+        IsBoolean IsOptionalBoolean [] [] glue::Boolean,
+        "column `{C}` is `boolean` in events.toml; `{Self}` cannot be written as one",
+        "expected a Rust type for `boolean`",
+        "column `{C}` is an optional `boolean` in events.toml; `{Self}` cannot be written as one",
+        "expected `Option<T>`, T a Rust type for `boolean`",
+        "`boolean` accepts `bool`",
+    }
+    families! {
+        IsTinyint IsOptionalTinyint [] [] glue::Tinyint,
+        "column `{C}` is `tinyint` in events.toml; `{Self}` cannot be written as one",
+        "expected a Rust type for `tinyint`",
+        "column `{C}` is an optional `tinyint` in events.toml; `{Self}` cannot be written as one",
+        "expected `Option<T>`, T a Rust type for `tinyint`",
+        "`tinyint` accepts `i8`",
+    }
+    families! {
+        IsSmallint IsOptionalSmallint [] [] glue::Smallint,
+        "column `{C}` is `smallint` in events.toml; `{Self}` cannot be written as one",
+        "expected a Rust type for `smallint`",
+        "column `{C}` is an optional `smallint` in events.toml; `{Self}` cannot be written as one",
+        "expected `Option<T>`, T a Rust type for `smallint`",
+        "`smallint` accepts `i16`, `i8`, `u8`",
+    }
+    families! {
+        IsInt IsOptionalInt [] [] glue::Int,
+        "column `{C}` is `int` in events.toml; `{Self}` cannot be written as one",
+        "expected a Rust type for `int`",
+        "column `{C}` is an optional `int` in events.toml; `{Self}` cannot be written as one",
+        "expected `Option<T>`, T a Rust type for `int`",
+        "`int` accepts `i32`, `i16`, `i8`, `u16`, `u8`",
+    }
+    families! {
+        IsBigint IsOptionalBigint [] [] glue::Bigint,
+        "column `{C}` is `bigint` in events.toml; `{Self}` cannot be written as one",
+        "expected a Rust type for `bigint`",
+        "column `{C}` is an optional `bigint` in events.toml; `{Self}` cannot be written as one",
+        "expected `Option<T>`, T a Rust type for `bigint`",
+        "`bigint` accepts `i64`, `i32`, `i16`, `i8`, `u32`, `u16`, `u8`",
+    }
+    families! {
+        IsFloat IsOptionalFloat [] [] glue::Float,
+        "column `{C}` is `float` in events.toml; `{Self}` cannot be written as one",
+        "expected a Rust type for `float`",
+        "column `{C}` is an optional `float` in events.toml; `{Self}` cannot be written as one",
+        "expected `Option<T>`, T a Rust type for `float`",
+        "`float` accepts `f32`",
+    }
+    families! {
+        IsDouble IsOptionalDouble [] [] glue::Double,
+        "column `{C}` is `double` in events.toml; `{Self}` cannot be written as one",
+        "expected a Rust type for `double`",
+        "column `{C}` is an optional `double` in events.toml; `{Self}` cannot be written as one",
+        "expected `Option<T>`, T a Rust type for `double`",
+        "`double` accepts `f64`, `f32`",
+    }
+    families! {
+        IsDecimal IsOptionalDecimal [const P: u8, const S: u8,] [P, S,] glue::Decimal<P, S>,
+        "column `{C}` is `decimal({P},{S})` in events.toml; `{Self}` cannot be written as one",
+        "expected a Rust type for `decimal({P},{S})`",
+        "column `{C}` is an optional `decimal({P},{S})` in events.toml; `{Self}` cannot be written as one",
+        "expected `Option<T>`, T a Rust type for `decimal({P},{S})`",
+        "`decimal({P},{S})` accepts `rust_decimal::Decimal` (never a float: binary floats round)",
+    }
+    families! {
+        IsString IsOptionalString [] [] glue::String,
+        "column `{C}` is `string` in events.toml; `{Self}` cannot be written as one",
+        "expected a Rust type for `string`",
+        "column `{C}` is an optional `string` in events.toml; `{Self}` cannot be written as one",
+        "expected `Option<T>`, T a Rust type for `string`",
+        "`string` accepts `String`, `&str`, `Cow<str>`, `char`",
+    }
+    families! {
+        IsVarchar IsOptionalVarchar [const L: u32,] [L,] glue::Varchar<L>,
+        "column `{C}` is `varchar({L})` in events.toml; `{Self}` cannot be written as one",
+        "expected a Rust type for `varchar({L})`",
+        "column `{C}` is an optional `varchar({L})` in events.toml; `{Self}` cannot be written as one",
+        "expected `Option<T>`, T a Rust type for `varchar({L})`",
+        "`varchar({L})` accepts `String`, `&str`, `Cow<str>`, `char`",
+    }
+    families! {
+        IsChar IsOptionalChar [const L: u32,] [L,] glue::Char<L>,
+        "column `{C}` is `char({L})` in events.toml; `{Self}` cannot be written as one",
+        "expected a Rust type for `char({L})`",
+        "column `{C}` is an optional `char({L})` in events.toml; `{Self}` cannot be written as one",
+        "expected `Option<T>`, T a Rust type for `char({L})`",
+        "`char({L})` accepts `String`, `&str`, `Cow<str>`, `char`",
+    }
+    families! {
+        IsDate IsOptionalDate [] [] glue::Date,
+        "column `{C}` is `date` in events.toml; `{Self}` cannot be written as one",
+        "expected a Rust type for `date`",
+        "column `{C}` is an optional `date` in events.toml; `{Self}` cannot be written as one",
+        "expected `Option<T>`, T a Rust type for `date`",
+        "`date` accepts `chrono::NaiveDate`",
+    }
+    families! {
+        IsTimestamp IsOptionalTimestamp [] [] glue::Timestamp,
+        "column `{C}` is `timestamp` in events.toml; `{Self}` cannot be written as one",
+        "expected a Rust type for `timestamp`",
+        "column `{C}` is an optional `timestamp` in events.toml; `{Self}` cannot be written as one",
+        "expected `Option<T>`, T a Rust type for `timestamp`",
+        "`timestamp` accepts `chrono::DateTime<Utc>`, `std::time::SystemTime`",
+    }
+
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

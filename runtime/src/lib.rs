@@ -96,6 +96,8 @@
 
 pub mod column;
 pub mod glue;
+#[cfg(feature = "kinesis")]
+pub mod kinesis;
 
 #[doc(hidden)]
 pub mod __private;

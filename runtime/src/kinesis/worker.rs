@@ -1,0 +1,394 @@
+//! The producer's background task: takes records off the queue, packs them into batches
+//! within the PutRecords limits, seals a batch when it is full or has lingered, keeps at most
+//! `max_in_flight` calls going, resends only the entries that failed, and answers `flush` and
+//! `shutdown` once every record sent before them is settled (stored, or failed for good).
+//!
+//! Memory is bounded twice: the queue holds at most `queue_capacity` records, and every
+//! record holds its size in permits of the `buffer` semaphore from `send` until it is settled,
+//! so queued, batched, in-flight and retrying records together stay within
+//! `max_buffered_bytes`. The task stops taking records while a sealed batch waits for a call
+//! slot, so a slow stream fills the queue and `send` waits: backpressure.
+
+use std::collections::{HashMap, VecDeque};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use tokio::sync::{Semaphore, mpsc, oneshot};
+use tokio::task::{Id, JoinSet};
+use tokio::time::Instant;
+
+use super::backoff::Jitter;
+use super::config::{RetryPolicy, Settings, StreamTarget};
+use super::error::{FailedRecord, RecordError};
+use super::record::{Batch, Record};
+use super::transport::{EntryResult, Transport, retryable_code};
+
+/// What the producer asks of its task.
+pub(crate) enum Msg {
+    /// A checked record; its size is already taken from the `buffer` semaphore.
+    Record(Record),
+    /// Answer once every record queued before is settled, with the failures so far.
+    Flush(oneshot::Sender<Vec<FailedRecord>>),
+    /// Take nothing more, deliver what is queued, answer with the failures and stop.
+    Shutdown(oneshot::Sender<Vec<FailedRecord>>),
+}
+
+/// A callback for records that failed for good.
+pub(crate) type OnFailure = Box<dyn Fn(FailedRecord) + Send + Sync>;
+
+/// State shared by the producer handle and its task.
+pub(crate) struct Shared {
+    pub(crate) counters: Counters,
+    /// Permits = bytes (data plus partition keys) the producer may still hold.
+    pub(crate) buffer: Semaphore,
+    pub(crate) on_failure: Option<OnFailure>,
+}
+
+/// Counters behind [`Stats`](super::Stats).
+#[derive(Debug, Default)]
+pub(crate) struct Counters {
+    pub(crate) accepted: AtomicU64,
+    pub(crate) delivered: AtomicU64,
+    pub(crate) failed: AtomicU64,
+    pub(crate) calls: AtomicU64,
+    pub(crate) retried: AtomicU64,
+    pub(crate) throttled: AtomicU64,
+    pub(crate) max_attempts: AtomicU64,
+    pub(crate) lost_to_panic: AtomicU64,
+}
+
+/// What a batch task hands back when every one of its records is settled.
+struct Outcome {
+    failed: Vec<FailedRecord>,
+}
+
+/// What the task knows about an in-flight batch (to settle it even if its task panicked).
+struct InFlight {
+    epoch: u64,
+    records: usize,
+    bytes: usize,
+}
+
+pub(crate) struct Worker {
+    rx: mpsc::Receiver<Msg>,
+    transport: Arc<dyn Transport>,
+    stream: Arc<StreamTarget>,
+    settings: Settings,
+    shared: Arc<Shared>,
+    /// The batch being filled, and when its first record arrived.
+    open: Batch,
+    opened_at: Option<Instant>,
+    /// Sealed batches waiting for a call slot, with their epoch.
+    ready: VecDeque<(u64, Batch)>,
+    inflight: JoinSet<Outcome>,
+    inflight_meta: HashMap<Id, InFlight>,
+    /// Unsettled records per epoch (an epoch ends at each flush), oldest first; the last
+    /// entry is the current epoch.
+    epochs: VecDeque<(u64, usize)>,
+    flush_waiters: Vec<(u64, oneshot::Sender<Vec<FailedRecord>>)>,
+    shutdown_waiters: Vec<oneshot::Sender<Vec<FailedRecord>>>,
+    failures: Vec<FailedRecord>,
+    /// The queue is closed and drained: no more messages.
+    drained: bool,
+}
+
+impl Worker {
+    pub(crate) fn new(
+        rx: mpsc::Receiver<Msg>,
+        transport: Arc<dyn Transport>,
+        stream: Arc<StreamTarget>,
+        settings: Settings,
+        shared: Arc<Shared>,
+    ) -> Self {
+        let open = Batch::with_capacity(settings.limits.max_batch_records);
+        Worker {
+            rx,
+            transport,
+            stream,
+            settings,
+            shared,
+            open,
+            opened_at: None,
+            ready: VecDeque::new(),
+            inflight: JoinSet::new(),
+            inflight_meta: HashMap::new(),
+            epochs: VecDeque::from([(0, 0)]),
+            flush_waiters: Vec::new(),
+            shutdown_waiters: Vec::new(),
+            failures: Vec::new(),
+            drained: false,
+        }
+    }
+
+    pub(crate) async fn run(mut self) {
+        let mut inbox: Vec<Msg> = Vec::with_capacity(256);
+        loop {
+            self.dispatch();
+            if self.drained && self.is_idle() {
+                break;
+            }
+            // Stop taking records while a sealed batch waits for a slot (backpressure).
+            let accept = !self.drained && self.ready.is_empty();
+            let deadline = self.opened_at.map(|t| t + self.settings.linger);
+            tokio::select! {
+                biased;
+                Some(done) = self.inflight.join_next_with_id(), if !self.inflight.is_empty() => {
+                    self.settle(done);
+                }
+                n = self.rx.recv_many(&mut inbox, 256), if accept => {
+                    if n == 0 {
+                        self.drained = true;
+                        self.seal();
+                    }
+                    for msg in inbox.drain(..) {
+                        self.handle(msg);
+                    }
+                }
+                () = sleep_until(deadline), if deadline.is_some() && self.ready.is_empty() => {
+                    self.seal();
+                }
+            }
+        }
+        let failures = std::mem::take(&mut self.failures);
+        self.answer_flushes();
+        // Everything is settled: the shutdown caller(s) get the failures not yet handed out.
+        let mut waiters = std::mem::take(&mut self.shutdown_waiters).into_iter();
+        if let Some(first) = waiters.next() {
+            let _ = first.send(failures);
+        } else {
+            self.report_unclaimed(failures);
+        }
+        for w in waiters {
+            let _ = w.send(Vec::new());
+        }
+    }
+
+    fn handle(&mut self, msg: Msg) {
+        match msg {
+            Msg::Record(record) => {
+                let limits = self.settings.limits;
+                if !self.open.fits(&record, &limits) {
+                    self.seal();
+                }
+                if self.open.is_empty() {
+                    self.opened_at = Some(Instant::now());
+                }
+                self.open.push(record);
+                if let Some(current) = self.epochs.back_mut() {
+                    current.1 += 1;
+                }
+                if self.open.is_full(&limits) {
+                    self.seal();
+                }
+            }
+            Msg::Flush(reply) => {
+                self.seal();
+                let epoch = self.current_epoch();
+                self.flush_waiters.push((epoch, reply));
+                self.epochs.push_back((epoch + 1, 0));
+                self.answer_flushes();
+            }
+            Msg::Shutdown(reply) => {
+                self.shutdown_waiters.push(reply);
+                // Later `send`s fail; what is already queued is still delivered.
+                self.rx.close();
+            }
+        }
+    }
+
+    fn current_epoch(&self) -> u64 {
+        self.epochs.back().map_or(0, |e| e.0)
+    }
+
+    /// Moves the open batch to the ready queue.
+    fn seal(&mut self) {
+        if self.open.is_empty() {
+            return;
+        }
+        let batch = std::mem::replace(
+            &mut self.open,
+            Batch::with_capacity(self.settings.limits.max_batch_records),
+        );
+        self.opened_at = None;
+        self.ready.push_back((self.current_epoch(), batch));
+    }
+
+    /// Starts calls for ready batches while slots are free.
+    fn dispatch(&mut self) {
+        while self.inflight.len() < self.settings.max_in_flight {
+            let Some((epoch, batch)) = self.ready.pop_front() else {
+                break;
+            };
+            let meta = InFlight {
+                epoch,
+                records: batch.len(),
+                bytes: batch.bytes,
+            };
+            let task = deliver(
+                Arc::clone(&self.transport),
+                Arc::clone(&self.stream),
+                batch.records,
+                self.settings.retry,
+                Arc::clone(&self.shared),
+            );
+            let handle = self.inflight.spawn(task);
+            self.inflight_meta.insert(handle.id(), meta);
+        }
+    }
+
+    fn is_idle(&self) -> bool {
+        self.open.is_empty() && self.ready.is_empty() && self.inflight.is_empty()
+    }
+
+    /// A batch task ended: release its bytes, count its records settled, keep its failures.
+    fn settle(&mut self, done: Result<(Id, Outcome), tokio::task::JoinError>) {
+        let (id, failed, panicked) = match done {
+            Ok((id, outcome)) => (id, outcome.failed, false),
+            // Only a panicking transport gets here; its records are unaccounted for.
+            Err(e) => (e.id(), Vec::new(), true),
+        };
+        let Some(meta) = self.inflight_meta.remove(&id) else {
+            return;
+        };
+        if panicked {
+            let lost = meta.records as u64;
+            self.shared
+                .counters
+                .lost_to_panic
+                .fetch_add(lost, Ordering::Relaxed);
+        }
+        self.shared.buffer.add_permits(meta.bytes);
+        if let Some(e) = self.epochs.iter_mut().find(|e| e.0 == meta.epoch) {
+            e.1 = e.1.saturating_sub(meta.records);
+        }
+        for f in failed {
+            match &self.shared.on_failure {
+                Some(callback) => callback(f),
+                None => self.failures.push(f),
+            }
+        }
+        self.answer_flushes();
+    }
+
+    /// Answers every flush whose records are all settled.
+    fn answer_flushes(&mut self) {
+        let current = self.current_epoch();
+        while let Some(&(epoch, unsettled)) = self.epochs.front() {
+            if unsettled == 0 && epoch < current {
+                self.epochs.pop_front();
+            } else {
+                break;
+            }
+        }
+        let oldest_open = self.epochs.front().map_or(current, |e| e.0);
+        let (done, waiting): (Vec<_>, Vec<_>) = std::mem::take(&mut self.flush_waiters)
+            .into_iter()
+            .partition(|(epoch, _)| *epoch < oldest_open);
+        self.flush_waiters = waiting;
+        for (_, reply) in done {
+            let failures = std::mem::take(&mut self.failures);
+            if let Err(unclaimed) = reply.send(failures) {
+                // The flush caller went away: keep the failures for the next one.
+                self.failures = unclaimed;
+            }
+        }
+    }
+
+    /// Failures nobody can be given any more (every handle dropped without `shutdown`).
+    fn report_unclaimed(&self, failures: Vec<FailedRecord>) {
+        for f in failures {
+            if let Some(callback) = &self.shared.on_failure {
+                callback(f);
+            }
+        }
+    }
+}
+
+async fn sleep_until(deadline: Option<Instant>) {
+    match deadline {
+        Some(d) => tokio::time::sleep_until(d).await,
+        None => std::future::pending().await,
+    }
+}
+
+/// Sends `records` until each is stored or has failed for good.
+async fn deliver(
+    transport: Arc<dyn Transport>,
+    stream: Arc<StreamTarget>,
+    mut records: Vec<Record>,
+    policy: RetryPolicy,
+    shared: Arc<Shared>,
+) -> Outcome {
+    let c = &shared.counters;
+    let mut failed = Vec::new();
+    let mut jitter: Option<Jitter> = None;
+    let mut attempt: u32 = 1;
+    loop {
+        c.calls.fetch_add(1, Ordering::Relaxed);
+        c.max_attempts
+            .fetch_max(u64::from(attempt), Ordering::Relaxed);
+        let last = attempt >= policy.max_attempts;
+        let sent = records.len();
+        let mut retry = Vec::new();
+        match transport.put_records(&stream, &records).await {
+            Ok(results) if results.len() == sent => {
+                let mut delivered = 0u64;
+                for (record, result) in records.into_iter().zip(results) {
+                    match result {
+                        EntryResult::Stored => delivered += 1,
+                        EntryResult::Failed { code, message } => {
+                            if code == "ProvisionedThroughputExceededException" {
+                                c.throttled.fetch_add(1, Ordering::Relaxed);
+                            }
+                            if !last && retryable_code(&code) {
+                                retry.push(record);
+                            } else {
+                                failed.push(FailedRecord {
+                                    record,
+                                    error: RecordError::Rejected { code, message },
+                                    attempts: attempt,
+                                });
+                            }
+                        }
+                    }
+                }
+                c.delivered.fetch_add(delivered, Ordering::Relaxed);
+            }
+            Ok(results) => {
+                // Not retried: some of these may be stored.
+                let error = RecordError::UnexpectedResponse(format!(
+                    "{} entries answered for {sent} sent",
+                    results.len()
+                ));
+                failed.extend(records.into_iter().map(|record| FailedRecord {
+                    record,
+                    error: error.clone(),
+                    attempts: attempt,
+                }));
+            }
+            Err(e) if e.retryable && !last => retry = records,
+            Err(e) => {
+                let error = RecordError::Request {
+                    code: e.code,
+                    message: e.message,
+                };
+                failed.extend(records.into_iter().map(|record| FailedRecord {
+                    record,
+                    error: error.clone(),
+                    attempts: attempt,
+                }));
+            }
+        }
+        if retry.is_empty() {
+            c.failed.fetch_add(failed.len() as u64, Ordering::Relaxed);
+            return Outcome { failed };
+        }
+        c.retried.fetch_add(retry.len() as u64, Ordering::Relaxed);
+        let wait = jitter
+            .get_or_insert_with(Jitter::new)
+            .backoff(&policy, attempt);
+        tokio::time::sleep(wait).await;
+        attempt += 1;
+        records = retry;
+    }
+}
