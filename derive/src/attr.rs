@@ -201,6 +201,33 @@ pub enum Wire<'a> {
 
 /// Reads `#[serde(...)]` through serde_derive_internals.
 pub fn wire<'a>(input: &'a DeriveInput, errors: &mut Errors) -> Wire<'a> {
+    // No `#[serde]` anywhere on a struct: the wire names are the field names, and serde's own
+    // attribute parser (the slowest part of the derive in a debug build) has nothing to read.
+    let is_serde = |a: &syn::Attribute| a.path().is_ident("serde");
+    if let syn::Data::Struct(syn::DataStruct {
+        fields: syn::Fields::Named(named),
+        ..
+    }) = &input.data
+        && !input.attrs.iter().any(is_serde)
+        && !named.named.iter().any(|f| f.attrs.iter().any(is_serde))
+    {
+        return Wire::Struct(
+            named
+                .named
+                .iter()
+                .filter_map(|f| {
+                    let ident = f.ident.clone()?;
+                    Some(WireField {
+                        wire: syn::ext::IdentExt::unraw(&ident).to_string(),
+                        ident,
+                        ty: &f.ty,
+                        skipped: false,
+                        flatten: false,
+                    })
+                })
+                .collect(),
+        );
+    }
     let cx = Ctxt::new();
     let private = syn::Ident::new("__private", Span::call_site());
     let container = ast::Container::from_ast(&cx, input, Derive::Serialize, &private);

@@ -3,20 +3,26 @@
 //! Rules of this module:
 //! - every expansion is wrapped in `const _: () = { … };` and names runtime items by absolute
 //!   path (`::eventlake::…`, or the `crate = "…"` override);
-//! - the expansion always names the schema file and the `EVENTLAKE_SCHEMA` variable
-//!   (`include_bytes!`, `option_env!`) once the file is found, even when it is invalid, so cargo
-//!   rebuilds the crate when either changes;
-//! - type compatibility is left to rustc: each column gets a local trait whose
-//!   `#[diagnostic::on_unimplemented]` message names the column and its Glue type, implemented
-//!   (with `#[diagnostic::do_not_recommend]`) for every Rust type that implements
-//!   `Column<G>` for that Glue type; the record writer calls through it, spanned on the field
-//!   type, so a mismatch is one error at the field's type;
+//! - the first expansion in a crate that finds a schema file names it and the
+//!   `EVENTLAKE_SCHEMA` variable (`include_bytes!`, `option_env!`), even when the file is
+//!   invalid, so cargo rebuilds the crate when either changes (see `locate::first_dependency`);
+//! - type compatibility is left to rustc, and each column costs one call in one function per
+//!   struct: `__eventlake_columns<total, …>` has a type parameter named after each column and
+//!   calls the shared runtime trait of the column's Glue type family
+//!   (`eventlake::column::check::IsDecimal::<total, 12, 2>::write(&__s.total, …)`), whose
+//!   `#[diagnostic::on_unimplemented]` message prints the column name from that parameter.
+//!   The argument's tokens carry the field type's first and last spans, so the one error of a
+//!   mismatch is reported at the field's type. Nothing is declared per column, so rustc has no
+//!   per-column items to resolve, coherence-check or type-check (docs/benchmarks.md, "Derive");
+//! - columns the shared traits cannot describe (arrays, maps, structs, enum values, and every
+//!   field of a nested `DatalakeStruct`, whose message names the dotted path) get a local
+//!   trait with the whole Glue type in its message, implemented (with
+//!   `#[diagnostic::do_not_recommend]`) for every `Column<G>` of that type;
 //! - after a mistake the impls are still emitted for what matched, so rustc's type errors and
 //!   the derive's own errors arrive in the same build.
 
 use proc_macro2::{Span, TokenStream};
-use quote::{format_ident, quote, quote_spanned};
-use syn::spanned::Spanned;
+use quote::{ToTokens, format_ident, quote, quote_spanned};
 use syn::{DeriveInput, LitStr};
 
 use eventlake_schema::{Event, Field, Type};
@@ -60,7 +66,6 @@ pub fn derive(kind: Kind, input: TokenStream) -> TokenStream {
     }
     quote! {
         #errs
-        #[doc(hidden)]
         #[allow(non_camel_case_types, non_snake_case, unused_qualifications, clippy::all)]
         const _: () = {
             #body
@@ -127,9 +132,14 @@ fn expand(kind: Kind, input: &DeriveInput, errors: &mut Errors) -> TokenStream {
     };
     let path_str = located.path.display().to_string();
     let env = locate::ENV_SCHEMA;
-    let tracking = quote! {
-        const _: &[u8] = ::core::include_bytes!(#path_str);
-        const _: ::core::option::Option<&str> = ::core::option_env!(#env);
+    // Once per crate is enough for cargo's dep-info, and each copy costs rustc the whole file.
+    let tracking = if locate::first_dependency(&located.path) {
+        quote! {
+            const _: (&[u8], ::core::option::Option<&str>) =
+                (::core::include_bytes!(#path_str), ::core::option_env!(#env));
+        }
+    } else {
+        TokenStream::new()
     };
     let schema = match locate::load(&Located::with_span(located, span)) {
         Ok(s) => s,
@@ -212,105 +222,68 @@ impl Cx<'_> {
         quote!(#k::__private)
     }
 
-    /// The local column traits and the write statements for matched fields.
+    /// How each matched column is checked and written: the local column traits (only for
+    /// columns the shared checks cannot express), the write statements (reading `__s`, writing
+    /// to `__out`), the type parameters named after shared-checked columns, and the partition
+    /// key expression (reading `self`) when `partition_key` names a matched column.
     fn columns(
         &self,
         path_prefix: &str,
         matched: &[checks::Matched<'_, '_>],
+        shared: bool,
         partition_key: Option<&str>,
-    ) -> (TokenStream, TokenStream) {
+    ) -> Columns {
         let p = self.private();
-        let mut traits = TokenStream::new();
-        let mut writes = TokenStream::new();
+        let mut out = Columns::default();
         for m in matched {
             let column = m.column;
-            let path = format!("{path_prefix}{}", column.name);
-            let tr = format_ident!("__eventlake_column_{}", column.name);
-            let glue = glue(&column.ty, &column.enum_values, &quote!(#p::glue));
-            let ty_text = describe(column);
-            let accepts = accepts(&column.ty, &column.enum_values, &self.event.name, &path);
-            let (message, label, note) = if column.required {
-                (
-                    format!(
-                        "column `{path}` is `{ty_text}` in events.toml; `{{Self}}` cannot be written as one"
-                    ),
-                    format!("expected a Rust type for `{ty_text}`"),
-                    "a required column takes the value itself, not `Option<…>`".to_owned(),
-                )
-            } else {
-                (
-                    format!(
-                        "column `{path}` is an optional `{ty_text}` in events.toml; `{{Self}}` cannot be written as one"
-                    ),
-                    format!("expected `Option<T>`, T a Rust type for `{ty_text}`"),
-                    "an optional column takes `Option<…>`; `None` leaves the column NULL"
-                        .to_owned(),
-                )
-            };
-            let accepts_note = escape(&format!("`{ty_text}` accepts {accepts}"));
-            let (message, label) = (escape_keep_self(&message), escape(&label));
-            // The partition key column's trait also yields the key, so a wrong type is one
-            // error (this one), not a second one about partition keys.
-            let is_key = partition_key == Some(column.name.as_str());
-            let (key_decl, key_bound, key_fn) = if is_key {
-                (
-                    quote!(
-                        fn __eventlake_partition_key(&self) -> ::std::string::String;
-                    ),
-                    quote!(+ #p::PartitionValue),
-                    quote! {
-                        #[inline]
-                        fn __eventlake_partition_key(&self) -> ::std::string::String {
-                            #p::partition_key_of(self)
-                        }
-                    },
-                )
-            } else {
-                (TokenStream::new(), TokenStream::new(), TokenStream::new())
-            };
-            let value_impl = if column.required {
-                quote! {
-                    #[diagnostic::do_not_recommend]
-                    impl<T: ?::core::marker::Sized + #p::Column<#glue> #key_bound> #tr for T {
-                        #[inline]
-                        fn __eventlake_write(&self, key: &'static str, out: &mut #p::JsonWriter) {
-                            out.key(key);
-                            #p::Column::<#glue>::write_json(self, out);
-                        }
-                        #key_fn
-                    }
-                }
-            } else {
-                quote! {
-                    #[diagnostic::do_not_recommend]
-                    impl<T: #p::Column<#glue> #key_bound> #tr for ::core::option::Option<T> {
-                        #[inline]
-                        fn __eventlake_write(&self, key: &'static str, out: &mut #p::JsonWriter) {
-                            if let ::core::option::Option::Some(value) = self {
-                                out.key(key);
-                                #p::Column::<#glue>::write_json(value, out);
-                            }
-                        }
-                        #key_fn
-                    }
-                }
-            };
-            traits.extend(quote! {
-                #[diagnostic::on_unimplemented(message = #message, label = #label, note = #accepts_note, note = #note)]
-                trait #tr {
-                    fn __eventlake_write(&self, key: &'static str, out: &mut #p::JsonWriter);
-                    #key_decl
-                }
-                #value_impl
-            });
             let WireField { ident, ty, .. } = m.field;
             let key = column.json_key();
-            let span = ty.span();
-            writes.extend(quote_spanned! {span=>
-                <#ty as #tr>::__eventlake_write(&self.#ident, #key, __out);
+            let (first, arg) = field_arg(ty, ident);
+            let is_key = partition_key == Some(column.name.as_str());
+            let family = shared
+                .then(|| family(&column.ty, &column.enum_values))
+                .flatten()
+                .zip(column_param(&column.name, &self.input.ident));
+            if let Some(((name, consts), param)) = family {
+                // One call per column through a shared runtime trait whose message names the
+                // column through the type parameter `#param`.
+                let tr = if column.required {
+                    format_ident!("Is{}", name)
+                } else {
+                    format_ident!("IsOptional{}", name)
+                };
+                let k = is_key.then(|| quote!(, __eventlake_p::Key));
+                let check = quote_spanned!(first=> __eventlake_p::#tr::<#param #consts #k>);
+                out.writes.extend(quote_spanned! {first=>
+                    #check::write(#arg, #key, __out);
+                });
+                if is_key {
+                    // The same predicate at the same span as the write, in the same function:
+                    // rustc reports a mismatch once.
+                    out.key = Some(quote_spanned!(first=> #check::key(#arg)));
+                }
+                out.params.push(param);
+                continue;
+            }
+            let path = format!("{path_prefix}{}", column.name);
+            let tr = format_ident!("__eventlake_column_{}", column.name);
+            out.traits.extend(local_trait(
+                &p,
+                column,
+                &path,
+                &self.event.name,
+                &tr,
+                is_key,
+            ));
+            out.writes.extend(quote_spanned! {first=>
+                #tr::__eventlake_write(#arg, #key, __out);
             });
+            if is_key {
+                out.key = Some(quote_spanned!(first=> #tr::__eventlake_partition_key(#arg)));
+            }
         }
-        (traits, writes)
+        out
     }
 
     fn event_impl(&self, lake: &str, matched: &[checks::Matched<'_, '_>]) -> TokenStream {
@@ -319,26 +292,40 @@ impl Cx<'_> {
         let ident = &self.input.ident;
         let (impl_g, ty_g, where_c) = self.input.generics.split_for_impl();
         let pk = self.event.partition_key.as_deref();
-        let (traits, writes) = self.columns("", matched, pk);
+        let Columns {
+            traits,
+            writes,
+            params,
+            key,
+        } = self.columns("", matched, true, pk);
         let event = &self.event.name;
         let stream = format!("{lake}-{event}");
         let fingerprint = self.event.fingerprint();
-        let partition_key = self
-            .event
-            .partition_key
-            .as_ref()
-            .and_then(|pk| matched.iter().find(|m| &m.column.name == pk))
-            .map_or_else(
-                || quote!(#p::random_partition_key()),
-                |m| {
-                    let (f, ty) = (&m.field.ident, m.field.ty);
-                    let tr = format_ident!("__eventlake_column_{}", m.column.name);
-                    quote!(<#ty as #tr>::__eventlake_partition_key(&self.#f))
-                },
-            );
-        let capacity = 32 * matched.len().max(1);
+        let key = key.unwrap_or_else(|| quote!(__eventlake_p::random_partition_key()));
+        let capacity = proc_macro2::Literal::usize_unsuffixed(32 * matched.len().max(1));
+        // One function per struct does all the column work, for the record and for the key:
+        // its type parameters are named after the columns (the shared checks print them), and
+        // the partition key column's check is the same predicate at the same span in the same
+        // body as its write, so a mismatch is reported once. It cannot name `Self`; the
+        // struct's own generics are lifetimes only.
+        let lifetimes = self.input.generics.params.iter();
+        let turbofish = (!params.is_empty()).then(|| {
+            let units = params.iter().map(|_| quote!(()));
+            quote!(::<#(#units),*>)
+        });
         quote! {
+            use #p as __eventlake_p;
             #traits
+            fn __eventlake_columns<#(#lifetimes,)* #(#params),*>(
+                __s: &#ident #ty_g,
+                __out: ::core::option::Option<&mut __eventlake_p::JsonWriter>,
+            ) -> ::std::string::String #where_c {
+                let ::core::option::Option::Some(__out) = __out else {
+                    return #key;
+                };
+                #writes
+                ::std::string::String::new()
+            }
             #[automatically_derived]
             impl #impl_g #k::DatalakeEvent for #ident #ty_g #where_c {
                 const LAKE: &'static str = #lake;
@@ -347,15 +334,14 @@ impl Cx<'_> {
                 const SCHEMA_FINGERPRINT: &'static str = #fingerprint;
 
                 fn partition_key(&self) -> ::std::string::String {
-                    #partition_key
+                    __eventlake_columns #turbofish (self, ::core::option::Option::None)
                 }
 
                 fn to_record(&self) -> ::std::vec::Vec<u8> {
-                    let mut __writer = #p::JsonWriter::with_capacity(#capacity);
-                    let __out = &mut __writer;
-                    __out.begin_object();
-                    #writes
-                    __out.end_object();
+                    let mut __writer = __eventlake_p::JsonWriter::with_capacity(#capacity);
+                    __writer.begin_object();
+                    __eventlake_columns #turbofish (self, ::core::option::Option::Some(&mut __writer));
+                    __writer.end_object();
                     __writer.into_bytes()
                 }
             }
@@ -373,7 +359,7 @@ impl Cx<'_> {
         let ident = &self.input.ident;
         let (impl_g, ty_g, where_c) = self.input.generics.split_for_impl();
         let prefix = format!("{}.", path.split_once('.').map_or(path, |(_, rest)| rest));
-        let (traits, writes) = self.columns(&prefix, matched, None);
+        let Columns { traits, writes, .. } = self.columns(&prefix, matched, false, None);
         let id = checks::struct_id(columns);
         quote! {
             #traits
@@ -384,6 +370,7 @@ impl Cx<'_> {
             #[automatically_derived]
             impl #impl_g #p::Column<#p::glue::Struct<#id>> for #ident #ty_g #where_c {
                 fn write_json(&self, __out: &mut #p::JsonWriter) {
+                    let __s = self;
                     __out.begin_object();
                     #writes
                     __out.end_object();
@@ -427,6 +414,180 @@ impl Cx<'_> {
                 }
             }
         }
+    }
+}
+
+/// What [`Cx::columns`] produces.
+#[derive(Default)]
+struct Columns {
+    traits: TokenStream,
+    writes: TokenStream,
+    params: Vec<syn::Ident>,
+    key: Option<TokenStream>,
+}
+
+/// The shared check family of a column (`IsX`/`IsOptionalX` in `__private`) and its const
+/// arguments, for the Glue types those traits spell; `None` for arrays, maps, structs and
+/// enum columns, whose messages need the whole type.
+fn family(ty: &Type, enum_values: &[String]) -> Option<(&'static str, TokenStream)> {
+    use proc_macro2::Literal;
+    if !enum_values.is_empty() {
+        return None;
+    }
+    let none = TokenStream::new;
+    Some(match ty {
+        Type::Boolean => ("Boolean", none()),
+        Type::Tinyint => ("Tinyint", none()),
+        Type::Smallint => ("Smallint", none()),
+        Type::Int => ("Int", none()),
+        Type::Bigint => ("Bigint", none()),
+        Type::Float => ("Float", none()),
+        Type::Double => ("Double", none()),
+        Type::Decimal { precision, scale } => {
+            let (p, s) = (
+                Literal::u8_unsuffixed(*precision),
+                Literal::u8_unsuffixed(*scale),
+            );
+            ("Decimal", quote!(, #p, #s))
+        }
+        Type::String => ("String", none()),
+        Type::Varchar { length } => {
+            let l = Literal::u32_unsuffixed(*length);
+            ("Varchar", quote!(, #l))
+        }
+        Type::Char { length } => {
+            let l = Literal::u32_unsuffixed(*length);
+            ("Char", quote!(, #l))
+        }
+        Type::Date => ("Date", none()),
+        Type::Timestamp => ("Timestamp", none()),
+        Type::Array { .. } | Type::Map { .. } | Type::Struct { .. } => return None,
+    })
+}
+
+/// The type parameter standing for a column in the shared checks: the column name itself
+/// (raw for keywords), which rustc prints in the `on_unimplemented` message. `None` when the
+/// name cannot be one (`self`, `crate`, `super`) or would hide the struct's name in the
+/// function's signature. Nothing else inside that function is named by a relative path.
+fn column_param(name: &str, struct_ident: &syn::Ident) -> Option<syn::Ident> {
+    if matches!(name, "self" | "Self" | "crate" | "super" | "_") || struct_ident == name {
+        return None;
+    }
+    match syn::parse_str::<syn::Ident>(name) {
+        Ok(ident) => Some(ident),
+        Err(_) => Some(syn::Ident::new_raw(name, Span::call_site())),
+    }
+}
+
+/// `&__s.field`, with `&` at the first token of the field's type and `field` at its last:
+/// rustc reports a failed bound at the argument that fixed `Self`, and the argument's span
+/// then covers the whole type (on stable a proc macro cannot join spans itself). Also returns
+/// the first token's span, for the rest of the call.
+fn field_arg(ty: &syn::Type, ident: &syn::Ident) -> (Span, TokenStream) {
+    use proc_macro2::{Punct, Spacing, TokenTree};
+    let mut tokens = ty.to_token_stream().into_iter();
+    let first = tokens.next().map_or_else(Span::call_site, |t| t.span());
+    let last = tokens.last().map_or(first, |t| t.span());
+    let mut amp = Punct::new('&', Spacing::Alone);
+    amp.set_span(first);
+    let mut dot = Punct::new('.', Spacing::Alone);
+    dot.set_span(first);
+    let mut member = ident.clone();
+    member.set_span(last);
+    let arg = [
+        TokenTree::Punct(amp),
+        TokenTree::Ident(syn::Ident::new("__s", first)),
+        TokenTree::Punct(dot),
+        TokenTree::Ident(member),
+    ];
+    (first, arg.into_iter().collect())
+}
+
+/// A local trait for one column, implemented for the Rust types of its Glue type, whose
+/// `on_unimplemented` message spells the whole column type; used where the shared checks
+/// cannot say it (nested paths, arrays, maps, structs, enums).
+fn local_trait(
+    p: &TokenStream,
+    column: &Field,
+    path: &str,
+    event: &str,
+    tr: &syn::Ident,
+    is_key: bool,
+) -> TokenStream {
+    let glue = glue(&column.ty, &column.enum_values, &quote!(#p::glue));
+    let ty_text = describe(column);
+    let accepts = accepts(&column.ty, &column.enum_values, event, path);
+    let (message, label, note) = if column.required {
+        (
+            format!(
+                "column `{path}` is `{ty_text}` in events.toml; `{{Self}}` cannot be written as one"
+            ),
+            format!("expected a Rust type for `{ty_text}`"),
+            "a required column takes the value itself, not `Option<…>`",
+        )
+    } else {
+        (
+            format!(
+                "column `{path}` is an optional `{ty_text}` in events.toml; `{{Self}}` cannot be written as one"
+            ),
+            format!("expected `Option<T>`, T a Rust type for `{ty_text}`"),
+            "an optional column takes `Option<…>`; `None` leaves the column NULL",
+        )
+    };
+    let accepts_note = escape(&format!("`{ty_text}` accepts {accepts}"));
+    let (message, label) = (escape_keep_self(&message), escape(&label));
+    // The partition key column's trait also yields the key, so a wrong type is one error
+    // (this one), not a second one about partition keys.
+    let (key_decl, key_bound, key_fn) = if is_key {
+        (
+            quote!(
+                fn __eventlake_partition_key(&self) -> ::std::string::String;
+            ),
+            quote!(+ #p::PartitionValue),
+            quote! {
+                #[inline]
+                fn __eventlake_partition_key(&self) -> ::std::string::String {
+                    #p::partition_key_of(self)
+                }
+            },
+        )
+    } else {
+        (TokenStream::new(), TokenStream::new(), TokenStream::new())
+    };
+    let value_impl = if column.required {
+        quote! {
+            #[diagnostic::do_not_recommend]
+            impl<T: ?::core::marker::Sized + #p::Column<#glue> #key_bound> #tr for T {
+                #[inline]
+                fn __eventlake_write(&self, key: &'static str, out: &mut #p::JsonWriter) {
+                    out.key(key);
+                    #p::Column::<#glue>::write_json(self, out);
+                }
+                #key_fn
+            }
+        }
+    } else {
+        quote! {
+            #[diagnostic::do_not_recommend]
+            impl<T: #p::Column<#glue> #key_bound> #tr for ::core::option::Option<T> {
+                #[inline]
+                fn __eventlake_write(&self, key: &'static str, out: &mut #p::JsonWriter) {
+                    if let ::core::option::Option::Some(value) = self {
+                        out.key(key);
+                        #p::Column::<#glue>::write_json(value, out);
+                    }
+                }
+                #key_fn
+            }
+        }
+    };
+    quote! {
+        #[diagnostic::on_unimplemented(message = #message, label = #label, note = #accepts_note, note = #note)]
+        trait #tr {
+            fn __eventlake_write(&self, key: &'static str, out: &mut #p::JsonWriter);
+            #key_decl
+        }
+        #value_impl
     }
 }
 
@@ -577,6 +738,7 @@ mod tests {
                 struct Geo { lat: Option<f64>, lon: Option<f64> }
             }
         ));
+        // The second expansion on this thread with the same schema: no `include_bytes!`.
         insta::assert_snapshot!(expand_pretty(
             Kind::Enum,
             quote! {

@@ -148,6 +148,21 @@ pub fn load(located: &Located) -> Loaded {
     loaded
 }
 
+/// Whether this is the first expansion on this thread that depends on `path`: only that one
+/// names the file and `EVENTLAKE_SCHEMA` in its output (`include_bytes!`, `option_env!`).
+///
+/// rustc expands one crate per process, on one thread, so every crate that derives from a
+/// schema gets the dependency exactly once (emitting it per struct made rustc embed and hash
+/// the whole file once per struct: about a tenth of the derive's cost). Unit tests run each
+/// test on its own thread, so each test's first expansion has it.
+pub fn first_dependency(path: &Path) -> bool {
+    thread_local! {
+        static NAMED: std::cell::RefCell<std::collections::BTreeSet<PathBuf>> =
+            const { std::cell::RefCell::new(std::collections::BTreeSet::new()) };
+    }
+    NAMED.with(|named| named.borrow_mut().insert(path.to_owned()))
+}
+
 /// How many times the schema at `path` was parsed (for the cache test).
 #[cfg(test)]
 pub fn cached(path: &Path) -> bool {

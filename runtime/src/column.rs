@@ -784,7 +784,6 @@ pub mod check {
         "expected `Option<T>`, T a Rust type for `timestamp`",
         "`timestamp` accepts `chrono::DateTime<Utc>`, `std::time::SystemTime`",
     }
-
 }
 
 #[cfg(test)]

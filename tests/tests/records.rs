@@ -5,10 +5,10 @@
 //! values as `eventlake_schema::sample::sample_event` (an independent implementation that
 //! walks the schema, not the Rust struct), and compares the records. On top, it asserts the
 //! properties Firehose depends on: keys are the columns' JSON keys, timestamps are in an
-//! OpenX-accepted form with `Z`, dates are `yyyy-MM-dd`, decimals are exact JSON numbers.
-//
-// TODO(issue 3): also validate every record against `out/jsonschema/<event>.json` once the
-// generator writes it (compile it with the `jsonschema` crate, as STYLE.md §7.3 says).
+//! OpenX-accepted form with `Z`, dates are `yyyy-MM-dd`, decimals are exact JSON numbers, and
+//! every record validates against the event's generated JSON Schema
+//! (`out/jsonschema/<event>.schema.json`, compiled with the `jsonschema` crate, formats
+//! checked).
 
 use std::collections::BTreeMap;
 use std::str::FromStr;
@@ -202,8 +202,35 @@ fn check_value(ty: &Type, v: &Value, path: &str) -> usize {
     }
 }
 
+/// The generated JSON Schema of `event`, compiled, with `format` checked (2020-12 only
+/// annotates formats by default).
+fn json_schema(event: &str) -> jsonschema::Validator {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../out/jsonschema")
+        .join(format!("{event}.schema.json"));
+    let text = std::fs::read_to_string(&path)
+        .unwrap_or_else(|e| panic!("{}: {e} (run `eventlake gen`)", path.display()));
+    let schema: Value = serde_json::from_str(&text).expect("the generated schema is JSON");
+    jsonschema::options()
+        .should_validate_formats(true)
+        .build(&schema)
+        .unwrap_or_else(|e| panic!("{} compiles: {e}", path.display()))
+}
+
+fn assert_valid_against_json_schema(text: &str, value: &Value, event: &str) {
+    let errors: Vec<String> = json_schema(event)
+        .iter_errors(value)
+        .map(|e| format!("{e} at `{}`", e.instance_path()))
+        .collect();
+    assert!(
+        errors.is_empty(),
+        "record of {event} does not match out/jsonschema/{event}.schema.json: {errors:#?}\n{text}"
+    );
+}
+
 fn assert_matches_sample<E: DatalakeEvent>(e: &E, event: &Event) {
     let (text, mut got) = record(e);
+    assert_valid_against_json_schema(&text, &got, &event.name);
     let fields = check_wire_forms(&event.fields, &got, &event.name);
     assert!(
         fields >= event.fields.len(),
@@ -226,6 +253,43 @@ fn records_equal_the_schema_samples() {
     assert_matches_sample(&order(), &event("order_placed"));
     assert_matches_sample(&payment(), &event("payment_captured"));
     assert_matches_sample(&staff(), &event("staff_updated"));
+}
+
+#[test]
+fn every_record_validates_against_its_json_schema() {
+    let schema = schema();
+    let mut minimal = order();
+    minimal.items = None;
+    minimal.shipping = None;
+    minimal.attributes = None;
+    minimal.currency = None;
+    minimal.is_test = None;
+    let mut precise = order();
+    precise.occurred_at = ts("2024-05-01T09:30:00.123456789Z");
+    precise.total = dec("-9999999999.99");
+    let records: Vec<(&str, Vec<u8>)> = vec![
+        (OrderPlaced::EVENT, order().to_record()),
+        (OrderPlaced::EVENT, minimal.to_record()),
+        (OrderPlaced::EVENT, precise.to_record()),
+        (PaymentCaptured::EVENT, payment().to_record()),
+        (StaffUpdated::EVENT, staff().to_record()),
+    ];
+    for e in &schema.events {
+        assert!(
+            records.iter().any(|(name, _)| *name == e.name),
+            "no record of event `{}` is validated",
+            e.name
+        );
+    }
+    for (event, bytes) in records {
+        let text = String::from_utf8(bytes).expect("UTF-8");
+        let value: Value = serde_json::from_str(&text).expect("JSON");
+        assert_valid_against_json_schema(&text, &value, event);
+    }
+    // The check is not a rubber stamp: an offset timestamp (which OpenX rejects) fails it.
+    let mut bad: Value = serde_json::from_slice(&order().to_record()).expect("JSON");
+    bad["occurred_at"] = Value::from("2024-05-01T09:30:00+00:00");
+    assert!(!json_schema(OrderPlaced::EVENT).is_valid(&bad), "{bad}");
 }
 
 #[test]
