@@ -41,6 +41,18 @@
 //! `Cargo.toml`), the `EVENTLAKE_SCHEMA` environment variable, the nearest `events.toml` in the
 //! crate's directory or its parents. Editing the file (or the variable) rebuilds the crate.
 //!
+//! # Compile time
+//! The derive runs in every build of a producer crate. Like sqlx's macros, it is much
+//! faster when proc-macros are optimised; add this to the producer workspace's `Cargo.toml`
+//! (it speeds up serde's derive too):
+//!
+//! ```toml
+//! [profile.dev.build-override]
+//! opt-level = 3
+//! ```
+//!
+//! `docs/benchmarks.md` ("Derive") has the measurements with and without it.
+//!
 //! # Attributes
 //! On the struct: `event = "name"` (default: the struct name in snake case),
 //! `schema = "path"`, `crate = "path::to::eventlake"` (when the crate is renamed). Nested
