@@ -36,6 +36,33 @@ pub enum LocalCommand {
     Ingest(IngestArgs),
     /// Run SQL (e.g. the starter queries in out/athena/) over the lake's Parquet files.
     Query(QueryArgs),
+    /// Print deterministic, type-valid fake records of an event as NDJSON (input for
+    /// `ingest`, tests and benchmarks).
+    Fake(FakeArgs),
+}
+
+/// `eventlake local fake`
+#[derive(Debug, Args)]
+pub struct FakeArgs {
+    #[command(flatten)]
+    #[allow(missing_docs, reason = "flattened; documented on the type")]
+    pub schema: SchemaArg,
+
+    /// The event to fake.
+    #[arg(long, short = 'e', value_name = "NAME")]
+    pub event: String,
+
+    /// Number of records.
+    #[arg(long, short = 'n', default_value_t = 1000)]
+    pub count: usize,
+
+    /// Seed (same seed, same records).
+    #[arg(long, default_value_t = 42)]
+    pub seed: u64,
+
+    /// The "now" the records' timestamps fall on (same day, not later) [default: now].
+    #[arg(long, value_name = "TIME")]
+    pub now: Option<String>,
 }
 
 /// `eventlake local ingest`
@@ -115,6 +142,10 @@ pub struct QueryArgs {
     /// How to print rows.
     #[arg(long, value_enum, default_value_t = FormatArg::Table)]
     pub format: FormatArg,
+
+    /// Print each statement's run time (planning and execution) to standard error.
+    #[arg(long)]
+    pub timing: bool,
 }
 
 /// `eventlake demo`
@@ -151,7 +182,34 @@ pub(crate) fn local(term: &mut Term<'_>, args: &LocalArgs) -> Result<u8, Error> 
     match &args.command {
         LocalCommand::Ingest(a) => ingest(term, a),
         LocalCommand::Query(a) => query_cmd(term, a),
+        LocalCommand::Fake(a) => fake_cmd(term, a),
     }
+}
+
+fn fake_cmd(term: &mut Term<'_>, args: &FakeArgs) -> Result<u8, Error> {
+    let Some(loaded) = load(term, &args.schema.schema) else {
+        return Ok(EXIT_INVALID);
+    };
+    let Some(event) = loaded.schema.event(&args.event) else {
+        term.error(&format!("the schema has no event `{}`", args.event));
+        return Ok(EXIT_INVALID);
+    };
+    let now = match &args.now {
+        None => eventlake_local::ingest::now(),
+        Some(t) => match parse_arrival(t) {
+            Some(t) => t,
+            None => {
+                term.error(&format!("--now `{t}` is not a time"));
+                return Ok(EXIT_INVALID);
+            }
+        },
+    };
+    let bytes = fake::ndjson(event, args.count, args.seed, now);
+    term.out.write_all(&bytes).map_err(|source| Error::Io {
+        action: "cannot write to standard output".to_owned(),
+        source,
+    })?;
+    Ok(0)
 }
 
 fn ingest(term: &mut Term<'_>, args: &IngestArgs) -> Result<u8, Error> {
@@ -323,7 +381,16 @@ fn query_cmd(term: &mut Term<'_>, args: &QueryArgs) -> Result<u8, Error> {
                 let _ = writeln!(term.out, "-- {}", first_line(&s.sql));
             }
         }
-        match engine.run(&s.sql).and_then(|b| query::render(&b, format)) {
+        let started = Clock::now();
+        let result = engine.run(&s.sql);
+        if args.timing {
+            let _ = writeln!(
+                term.err,
+                "time: {:.1} ms",
+                started.elapsed().as_secs_f64() * 1000.0
+            );
+        }
+        match result.and_then(|b| query::render(&b, format)) {
             Ok(out) => {
                 let _ = write!(term.out, "{out}");
             }

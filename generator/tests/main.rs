@@ -7,3 +7,5 @@ mod cloudformation;
 mod common;
 mod consistency;
 mod freshness;
+#[cfg(feature = "local")]
+mod local;

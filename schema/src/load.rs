@@ -609,7 +609,10 @@ impl<'s> Cx<'s> {
         })
     }
 
-    #[expect(clippy::too_many_arguments, reason = "each argument is a distinct part of the event being checked")]
+    #[expect(
+        clippy::too_many_arguments,
+        reason = "each argument is a distinct part of the event being checked"
+    )]
     fn check_event_fields(
         &mut self,
         event: &str,

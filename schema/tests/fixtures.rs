@@ -5,7 +5,9 @@
 use std::path::{Path, PathBuf};
 
 fn fixtures(kind: &str) -> Vec<PathBuf> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(kind);
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(kind);
     let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
         .expect("fixture folder")
         .filter_map(|e| e.ok().map(|e| e.path()))
@@ -22,7 +24,11 @@ fn valid_fixtures_load_without_errors() {
     let example = Path::new(env!("CARGO_MANIFEST_DIR")).join("../events.toml");
     for path in files.iter().chain([&example]) {
         if let Err(report) = eventlake_schema::load_path(path) {
-            panic!("{} should be valid:\n{}", path.display(), report.render(false));
+            panic!(
+                "{} should be valid:\n{}",
+                path.display(),
+                report.render(false)
+            );
         }
     }
 }
@@ -30,7 +36,10 @@ fn valid_fixtures_load_without_errors() {
 #[test]
 fn invalid_fixtures_fail_with_the_announced_error() {
     let files = fixtures("invalid");
-    assert!(files.len() >= 25, "keep at least 25 invalid fixtures, one per error class");
+    assert!(
+        files.len() >= 25,
+        "keep at least 25 invalid fixtures, one per error class"
+    );
     for path in files {
         let text = std::fs::read_to_string(&path).expect("readable");
         let expect = text
@@ -38,7 +47,10 @@ fn invalid_fixtures_fail_with_the_announced_error() {
             .next()
             .and_then(|l| l.strip_prefix("# expect: "))
             .unwrap_or_else(|| panic!("{} must start with `# expect: <message>`", path.display()));
-        let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
         let report = match eventlake_schema::load_str(&text, &format!("fixtures/{name}")) {
             Ok(_) => panic!("{} should be invalid", path.display()),
             Err(r) => r,
@@ -54,11 +66,17 @@ fn invalid_fixtures_fail_with_the_announced_error() {
         }
         let rendered = report.render(false);
         assert!(
-            report.diagnostics.iter().any(|d| d.message.contains(expect)),
+            report
+                .diagnostics
+                .iter()
+                .any(|d| d.message.contains(expect)),
             "{}: expected an error containing {expect:?}, got:\n{rendered}",
             path.display()
         );
-        insta::assert_snapshot!(format!("invalid__{}", name.trim_end_matches(".toml")), rendered);
+        insta::assert_snapshot!(
+            format!("invalid__{}", name.trim_end_matches(".toml")),
+            rendered
+        );
     }
 }
 

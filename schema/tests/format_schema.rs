@@ -35,7 +35,10 @@ fn valid_lakes_match_the_format_schema() {
     }
     for p in paths {
         let doc = toml_to_json(&p);
-        let errors: Vec<String> = validator.iter_errors(&doc).map(|e| format!("{e} at {}", e.instance_path())).collect();
+        let errors: Vec<String> = validator
+            .iter_errors(&doc)
+            .map(|e| format!("{e} at {}", e.instance_path()))
+            .collect();
         assert!(errors.is_empty(), "{}: {errors:#?}", p.display());
     }
 }
@@ -50,7 +53,10 @@ fn format_schema_rejects_unknown_keys() {
 }
 
 fn property_names(def: &serde_json::Value) -> Vec<String> {
-    let mut names: Vec<String> = def["properties"].as_object().map(|m| m.keys().cloned().collect()).unwrap_or_default();
+    let mut names: Vec<String> = def["properties"]
+        .as_object()
+        .map(|m| m.keys().cloned().collect())
+        .unwrap_or_default();
     names.sort();
     names
 }
@@ -67,9 +73,18 @@ fn format_schema_and_loader_accept_the_same_keys() {
     let defs = &s["$defs"];
     assert_eq!(property_names(&s), sorted(load::ROOT_KEYS));
     assert_eq!(property_names(&defs["LakeTable"]), sorted(load::LAKE_KEYS));
-    assert_eq!(property_names(&defs["SettingsTable"]), sorted(load::SETTINGS_KEYS));
-    assert_eq!(property_names(&defs["FieldTable"]), sorted(load::FIELD_KEYS));
-    assert_eq!(property_names(&defs["ItemsTable"]), sorted(load::ITEMS_KEYS));
+    assert_eq!(
+        property_names(&defs["SettingsTable"]),
+        sorted(load::SETTINGS_KEYS)
+    );
+    assert_eq!(
+        property_names(&defs["FieldTable"]),
+        sorted(load::FIELD_KEYS)
+    );
+    assert_eq!(
+        property_names(&defs["ItemsTable"]),
+        sorted(load::ITEMS_KEYS)
+    );
     let mut event_keys: Vec<&str> = load::EVENT_KEYS.to_vec();
     event_keys.extend(load::SETTINGS_KEYS);
     let event = &defs["EventTable"];

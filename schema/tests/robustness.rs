@@ -7,7 +7,12 @@ fn check(src: &str) {
     if let Err(report) = eventlake_schema::load_str(src, "fuzz.toml") {
         assert!(report.error_count() > 0);
         for d in &report.diagnostics {
-            assert!(d.span.start <= d.span.end && d.span.end <= src.len(), "span {:?} outside input of {} bytes", d.span, src.len());
+            assert!(
+                d.span.start <= d.span.end && d.span.end <= src.len(),
+                "span {:?} outside input of {} bytes",
+                d.span,
+                src.len()
+            );
         }
         let _ = report.render(false);
     }

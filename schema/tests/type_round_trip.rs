@@ -14,7 +14,9 @@ fn ty() -> impl Strategy<Value = Type> {
         Just(Type::Bigint),
         Just(Type::Float),
         Just(Type::Double),
-        (1u8..=38).prop_flat_map(|p| (Just(p), 0..=p)).prop_map(|(precision, scale)| Type::Decimal { precision, scale }),
+        (1u8..=38)
+            .prop_flat_map(|p| (Just(p), 0..=p))
+            .prop_map(|(precision, scale)| Type::Decimal { precision, scale }),
         Just(Type::String),
         (1u32..=65_535).prop_map(|length| Type::Varchar { length }),
         (1u32..=255).prop_map(|length| Type::Char { length }),
@@ -24,8 +26,13 @@ fn ty() -> impl Strategy<Value = Type> {
     let primitive = leaf.clone();
     leaf.prop_recursive(4, 32, 4, move |inner| {
         prop_oneof![
-            inner.clone().prop_map(|t| Type::Array { items: Box::new(t) }),
-            (primitive.clone(), inner.clone()).prop_map(|(k, v)| Type::Map { key: Box::new(k), value: Box::new(v) }),
+            inner
+                .clone()
+                .prop_map(|t| Type::Array { items: Box::new(t) }),
+            (primitive.clone(), inner.clone()).prop_map(|(k, v)| Type::Map {
+                key: Box::new(k),
+                value: Box::new(v)
+            }),
             prop::collection::vec(inner, 1..4).prop_map(|tys| Type::Struct {
                 fields: tys
                     .into_iter()
@@ -51,7 +58,17 @@ fn scramble(canonical: &str, upper: bool, spaces: bool) -> String {
     }
     if upper {
         // Keywords are case-insensitive; field names are not, so only upper-case keywords.
-        for kw in ["struct", "array", "map", "decimal", "varchar", "char", "string", "bigint", "timestamp"] {
+        for kw in [
+            "struct",
+            "array",
+            "map",
+            "decimal",
+            "varchar",
+            "char",
+            "string",
+            "bigint",
+            "timestamp",
+        ] {
             out = out.replace(kw, &kw.to_ascii_uppercase());
         }
         out = out.replace("VARCHAR", "VarChar");

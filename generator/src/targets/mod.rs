@@ -154,25 +154,24 @@ pub fn render(schema: &Schema, opts: &RenderOptions<'_>) -> Result<Rendered, cra
     // collected in target order, so the output does not depend on scheduling.
     let heavy =
         |t: &Target| matches!(t, Target::Cloudformation | Target::Rust) && targets.len() > 1;
-    let results: Vec<TargetResult> =
-        std::thread::scope(|scope| {
-            let handles: Vec<_> = targets
-                .iter()
-                .map(|t| heavy(t).then(|| scope.spawn(move || render_one(*t))))
-                .collect();
-            targets
-                .iter()
-                .zip(handles)
-                .map(|(t, handle)| match handle {
-                    Some(h) => h.join().unwrap_or_else(|_| {
-                        Err(crate::Error::Message(format!(
-                            "rendering target {t:?} panicked"
-                        )))
-                    }),
-                    None => render_one(*t),
-                })
-                .collect()
-        });
+    let results: Vec<TargetResult> = std::thread::scope(|scope| {
+        let handles: Vec<_> = targets
+            .iter()
+            .map(|t| heavy(t).then(|| scope.spawn(move || render_one(*t))))
+            .collect();
+        targets
+            .iter()
+            .zip(handles)
+            .map(|(t, handle)| match handle {
+                Some(h) => h.join().unwrap_or_else(|_| {
+                    Err(crate::Error::Message(format!(
+                        "rendering target {t:?} panicked"
+                    )))
+                }),
+                None => render_one(*t),
+            })
+            .collect()
+    });
     let mut rendered = Rendered::default();
     for r in results {
         let (artifacts, warnings) = r?;

@@ -24,7 +24,10 @@ pub fn valid_lakes() -> Vec<(String, PathBuf)> {
         .collect();
     fixtures.sort();
     for p in fixtures {
-        let name = p.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+        let name = p
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_default();
         lakes.push((name, p));
     }
     lakes
