@@ -442,11 +442,10 @@ impl Progress {
             return;
         }
         let width = 30;
-        let filled = if total == 0 {
-            width
-        } else {
-            done * width / total
-        };
+        let filled = (done * width)
+            .checked_div(total)
+            .unwrap_or(width)
+            .min(width);
         let bar = format!("{}{}", "#".repeat(filled), "-".repeat(width - filled));
         let mut err = std::io::stderr().lock();
         let _ = write!(err, "\r\x1b[2K[{bar}] {done}/{total} {what}");

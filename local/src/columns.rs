@@ -14,9 +14,9 @@
 use std::sync::Arc;
 
 use arrow::array::{
-    ArrayRef, BooleanArray, Date32Array, Decimal128Array, Float32Array, Float64Array,
-    Int8Array, Int16Array, Int32Array, Int64Array, ListArray, MapArray, StringArray,
-    StructArray, TimestampMicrosecondArray,
+    ArrayRef, BooleanArray, Date32Array, Decimal128Array, Float32Array, Float64Array, Int8Array,
+    Int16Array, Int32Array, Int64Array, ListArray, MapArray, StringArray, StructArray,
+    TimestampMicrosecondArray,
 };
 use arrow::buffer::{Buffer, NullBuffer, OffsetBuffer, ScalarBuffer};
 use arrow::datatypes::{DataType, Field, Fields, Schema, TimeUnit};
@@ -280,9 +280,9 @@ impl Col {
             Data::Float32(v) => Arc::new(Float32Array::new(take_buf(v), nulls)),
             Data::Float64(v) => Arc::new(Float64Array::new(take_buf(v), nulls)),
             Data::Date(v) => Arc::new(Date32Array::new(take_buf(v), nulls)),
-            Data::Timestamp(v) => Arc::new(
-                TimestampMicrosecondArray::new(take_buf(v), nulls).with_timezone(UTC),
-            ),
+            Data::Timestamp(v) => {
+                Arc::new(TimestampMicrosecondArray::new(take_buf(v), nulls).with_timezone(UTC))
+            }
             Data::Decimal {
                 values,
                 precision,
@@ -315,14 +315,22 @@ impl Col {
             } => {
                 let offsets = take_offsets(offsets);
                 let DataType::Struct(entry_fields) = entries.data_type() else {
-                    return Err(ArrowError::SchemaError("map entries must be a struct".into()));
+                    return Err(ArrowError::SchemaError(
+                        "map entries must be a struct".into(),
+                    ));
                 };
                 let entry = StructArray::try_new(
                     entry_fields.clone(),
                     vec![keys.finish()?, values.finish()?],
                     None,
                 )?;
-                Arc::new(MapArray::try_new(entries.clone(), offsets, entry, nulls, false)?)
+                Arc::new(MapArray::try_new(
+                    entries.clone(),
+                    offsets,
+                    entry,
+                    nulls,
+                    false,
+                )?)
             }
             Data::Struct { children, fields } => {
                 let arrays = children

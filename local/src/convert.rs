@@ -142,7 +142,9 @@ impl Node {
             },
             Type::Date => Kind::Date,
             Type::Timestamp => Kind::Timestamp,
-            Type::Array { items } => Kind::List(Box::new(Node::new(items, format!("{path}[]"), &[]))),
+            Type::Array { items } => {
+                Kind::List(Box::new(Node::new(items, format!("{path}[]"), &[])))
+            }
             Type::Map { key, value } => Kind::Map {
                 key: Box::new(Node::new(key, format!("{path}{{key}}"), &[])),
                 value: Box::new(Node::new(value, format!("{path}{{}}"), &[])),
@@ -523,12 +525,10 @@ impl ValueVisitor<'_, '_> {
     /// Appends NULL and records the mismatch.
     fn mismatch(self, got: Got<'_>) {
         let expected = expected(&self.node.kind);
-        self.cx.fail(&self.node.path, format_args!("expected {expected}, got {got}"));
-        self.col.push_null();
-    }
-
-    fn bad(self, why: impl fmt::Display) {
-        self.cx.fail(&self.node.path, why);
+        self.cx.fail(
+            &self.node.path,
+            format_args!("expected {expected}, got {got}"),
+        );
         self.col.push_null();
     }
 
@@ -537,7 +537,12 @@ impl ValueVisitor<'_, '_> {
         let Kind::List(item) = &self.node.kind else {
             return;
         };
-        let Data::List { offsets, item: item_col, .. } = &mut self.col.data else {
+        let Data::List {
+            offsets,
+            item: item_col,
+            ..
+        } = &mut self.col.data
+        else {
             return;
         };
         scalar(item, item_col, self.cx, got);
@@ -580,7 +585,9 @@ fn expected(kind: &Kind) -> &'static str {
         Kind::Decimal { .. } => "a number",
         Kind::Text { .. } => "a string",
         Kind::Date => "a date string yyyy-MM-dd",
-        Kind::Timestamp => "a timestamp (yyyy-MM-ddTHH:mm:ss[.f]Z, yyyy-MM-dd HH:mm:ss[.f] or epoch seconds/millis)",
+        Kind::Timestamp => {
+            "a timestamp (yyyy-MM-ddTHH:mm:ss[.f]Z, yyyy-MM-dd HH:mm:ss[.f] or epoch seconds/millis)"
+        }
         Kind::List(_) => "an array",
         Kind::Map { .. } => "an object (map)",
         Kind::Struct(_) => "an object (struct)",
@@ -639,7 +646,10 @@ fn scalar(node: &Node, col: &mut Col, cx: &mut Cx, got: Got<'_>) {
                     true
                 }
                 Err(why) => {
-                    fail(cx, format!("{text} is not a decimal({precision},{scale}): {why}"));
+                    fail(
+                        cx,
+                        format!("{text} is not a decimal({precision},{scale}): {why}"),
+                    );
                     false
                 }
             }
@@ -648,10 +658,7 @@ fn scalar(node: &Node, col: &mut Col, cx: &mut Cx, got: Got<'_>) {
             if let Some(max) = max_chars
                 && s.chars().count() > *max as usize
             {
-                fail(
-                    cx,
-                    format!("{got} is longer than {max} characters"),
-                );
+                fail(cx, format!("{got} is longer than {max} characters"));
                 false
             } else {
                 bytes.extend_from_slice(s.as_bytes());
@@ -773,8 +780,14 @@ impl<'de> Visitor<'de> for ValueVisitor<'_, '_> {
     }
 
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
-        let (Kind::List(item), Data::List { offsets, item: item_col, .. }) =
-            (&self.node.kind, &mut self.col.data)
+        let (
+            Kind::List(item),
+            Data::List {
+                offsets,
+                item: item_col,
+                ..
+            },
+        ) = (&self.node.kind, &mut self.col.data)
         else {
             while seq.next_element::<IgnoredAny>()?.is_some() {}
             self.mismatch(Got::Array);
@@ -849,12 +862,24 @@ impl ValueVisitor<'_, '_> {
                 self.col.valid.push(true);
                 Ok(())
             }
-            (Kind::Map { key: key_node, value: value_node }, Data::Map { offsets, keys, values, .. }) => {
+            (
+                Kind::Map {
+                    key: key_node,
+                    value: value_node,
+                },
+                Data::Map {
+                    offsets,
+                    keys,
+                    values,
+                    ..
+                },
+            ) => {
                 let mut seen_keys: Vec<Cow<'de, str>> = Vec::new();
                 let mut key = first;
                 while let Some(k) = key {
                     if seen_keys.contains(&k) {
-                        self.cx.fail(&self.node.path, format_args!("map key `{k}` appears twice"));
+                        self.cx
+                            .fail(&self.node.path, format_args!("map key `{k}` appears twice"));
                     }
                     map_key(key_node, keys, self.cx, &k);
                     map.next_value_seed(ValueSeed {

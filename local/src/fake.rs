@@ -53,7 +53,7 @@ pub fn ndjson(event: &Event, count: usize, seed: u64, now: Instant) -> Vec<u8> {
         let record = record(event, &mut rng, now);
         // Serialising a `Value` cannot fail.
         let _ = serde_json::to_writer(&mut out, &record);
-        out.push(b'\n');
+        out.extend_from_slice(b"\n");
     }
     out
 }
@@ -155,7 +155,9 @@ fn value(ty: &Type, name: &str, rng: &mut Rng, now: Instant) -> Value {
             let mut m = Map::new();
             // Several distinct keys only where the key type has room for them.
             let n = match key.as_ref() {
-                Type::String | Type::Int | Type::Bigint | Type::Smallint | Type::Tinyint => rng.below(3),
+                Type::String | Type::Int | Type::Bigint | Type::Smallint | Type::Tinyint => {
+                    rng.below(3)
+                }
                 _ => rng.below(2),
             };
             for i in 0..n {
@@ -173,7 +175,7 @@ fn map_key(key: &Type, i: u64) -> String {
     match key {
         Type::String => format!("key{i}"),
         t if t.is_integer() => i.to_string(),
-        Type::Boolean => (i % 2 == 0).to_string(),
+        Type::Boolean => i.is_multiple_of(2).to_string(),
         _ => sample::sample_map_key(key),
     }
 }

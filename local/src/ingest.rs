@@ -13,8 +13,8 @@
 //! - files are written under a temporary name and renamed when complete, so a failed
 //!   ingest leaves no half-written Parquet file behind.
 //!
-//! Conversion runs on worker threads (chunks of records), while the calling thread writes
-//! the raw backup and then the Parquet files, in input order.
+//! Conversion runs on worker threads (chunks of records), the raw backup on another, while
+//! the calling thread writes the Parquet files, in input order.
 
 use std::collections::BTreeMap;
 use std::fs::File;
@@ -38,9 +38,7 @@ use eventlake_schema::{Compression, Event, Partitioning, Schema};
 
 use crate::Error;
 use crate::columns::{Col, event_schema};
-use crate::convert::{
-    Converter, Failure, Finding, METADATA_EXTRACTION_FAILED, TimeValue,
-};
+use crate::convert::{Converter, Failure, Finding, METADATA_EXTRACTION_FAILED, TimeValue};
 use crate::layout::{self, FORMAT_CONVERSION_FAILED, Hasher, PARTITIONING_FAILED};
 use crate::split::split_records;
 
@@ -116,7 +114,11 @@ pub fn ingest_bytes(
 ) -> Result<IngestReport, Error> {
     let mut records: Vec<&[u8]> = Vec::new();
     for input in inputs {
-        records.extend(split_records(input).into_iter().map(|r: Range<usize>| &input[r]));
+        records.extend(
+            split_records(input)
+                .into_iter()
+                .map(|r: Range<usize>| &input[r]),
+        );
     }
     ingest_records(schema, event, &records, opts)
 }
@@ -163,6 +165,7 @@ pub fn ingest_records(
         chunks.push(start..records.len());
     }
 
+    let chunks = &chunks;
     let threads = match opts.threads {
         0 => std::thread::available_parallelism().map_or(2, usize::from),
         n => n,
@@ -191,7 +194,13 @@ pub fn ingest_records(
         arrival: arrival.format(),
         ..IngestReport::default()
     };
-    let mut writers = Writers::new(&stage, event, &schema.lake.name, records, arrow_schema.clone());
+    let mut writers = Writers::new(
+        &stage,
+        event,
+        &schema.lake.name,
+        records,
+        arrow_schema.clone(),
+    );
 
     let outcome: Result<(), Error> = std::thread::scope(|s| {
         for _ in 0..threads {
@@ -211,8 +220,8 @@ pub fn ingest_records(
             });
         }
         drop(tx);
-        let hash = stage.write_raw(records)?;
-        writers.hash = hash;
+        // The raw backup is written next to the Parquet files, on its own thread.
+        let raw = s.spawn(|| stage.write_raw(records));
         let mut pending: BTreeMap<usize, Result<ChunkOut, Error>> = BTreeMap::new();
         let mut want = 0;
         for (k, out) in rx.iter() {
@@ -222,6 +231,9 @@ pub fn ingest_records(
                 want += 1;
             }
         }
+        writers.hash = raw
+            .join()
+            .map_err(|_| Error::Message("the raw-backup thread panicked".to_owned()))??;
         Ok(())
     });
     outcome?;
@@ -285,10 +297,7 @@ fn convert_chunk(
     if cols.first().is_none_or(Col::is_empty) {
         return Ok(out);
     }
-    let arrays: Vec<ArrayRef> = cols
-        .iter_mut()
-        .map(Col::finish)
-        .collect::<Result<_, _>>()?;
+    let arrays: Vec<ArrayRef> = cols.iter_mut().map(Col::finish).collect::<Result<_, _>>()?;
     let batch = RecordBatch::try_new(schema.clone(), arrays)?;
     if !event_time {
         out.batches.push((arrival_parts.to_vec(), batch));
@@ -310,7 +319,8 @@ fn convert_chunk(
     }
     for (k, rows) in groups {
         let idx = UInt32Array::from(rows);
-        out.batches.push((k.clone(), take_record_batch(&batch, &idx)?));
+        out.batches
+            .push((k.clone(), take_record_batch(&batch, &idx)?));
     }
     Ok(out)
 }
@@ -328,7 +338,9 @@ fn event_partition(
         message: format!("Could not extract the partition values from the event time: {why}"),
     };
     match value {
-        None => Err(fail("the time field's key is missing (the partitioning query reads it case-sensitively)")),
+        None => Err(fail(
+            "the time field's key is missing (the partitioning query reads it case-sensitively)",
+        )),
         Some(TimeValue::Other) => Err(fail("the time field is null or not a string or number")),
         Some(TimeValue::Number(n)) => time::parse_epoch(n)
             .map(|i| layout::partition_values(cols, i))
@@ -363,7 +375,7 @@ struct Stage {
     arrival: Instant,
     arrival_path: String,
     /// (temporary path, final path without the stem, suffix).
-    pending: std::cell::RefCell<Vec<(PathBuf, PathBuf, &'static str)>>,
+    pending: std::sync::Mutex<Vec<(PathBuf, PathBuf, &'static str)>>,
 }
 
 impl Stage {
@@ -374,7 +386,7 @@ impl Stage {
             event: event.name.clone(),
             arrival,
             arrival_path: layout::arrival_path(arrival),
-            pending: std::cell::RefCell::new(Vec::new()),
+            pending: std::sync::Mutex::new(Vec::new()),
         })
     }
 
@@ -382,12 +394,14 @@ impl Stage {
     fn create(&self, dir: &str, suffix: &'static str) -> Result<BufWriter<File>, Error> {
         let folder = self.root.join(dir);
         std::fs::create_dir_all(&folder).map_err(Error::io(&folder))?;
-        let n = self.pending.borrow().len();
+        let mut pending = self
+            .pending
+            .lock()
+            .map_err(|_| Error::Message("a writer thread panicked".to_owned()))?;
+        let n = pending.len();
         let tmp = folder.join(format!(".{}-{}-{n}.tmp", self.event, std::process::id()));
         let file = File::create(&tmp).map_err(Error::io(&tmp))?;
-        self.pending
-            .borrow_mut()
-            .push((tmp, PathBuf::from(dir), suffix));
+        pending.push((tmp, PathBuf::from(dir), suffix));
         Ok(BufWriter::with_capacity(1 << 20, file))
     }
 
@@ -413,7 +427,11 @@ impl Stage {
     fn commit(&self, hash: u64) -> Result<Vec<PathBuf>, Error> {
         let stem = layout::file_stem(&self.event, self.arrival, hash);
         let mut out = Vec::new();
-        for (tmp, dir, suffix) in self.pending.borrow_mut().drain(..) {
+        let mut pending = self
+            .pending
+            .lock()
+            .map_err(|_| Error::Message("a writer thread panicked".to_owned()))?;
+        for (tmp, dir, suffix) in pending.drain(..) {
             let rel = dir.join(format!("{stem}{suffix}"));
             let dest = self.root.join(&rel);
             std::fs::rename(&tmp, &dest).map_err(Error::io(&dest))?;
@@ -478,7 +496,9 @@ impl<'s> Writers<'s> {
                 std::collections::btree_map::Entry::Vacant(e) => {
                     let path = layout::partition_path(self.event.partition_columns(), e.key());
                     let dir = format!("data/{}/{path}", self.event.name);
-                    report.partitions.push(path.trim_end_matches('/').to_owned());
+                    report
+                        .partitions
+                        .push(path.trim_end_matches('/').to_owned());
                     let file = self.stage.create(&dir, ".parquet")?;
                     e.insert(ArrowWriter::try_new(
                         file,
@@ -500,6 +520,7 @@ impl<'s> Writers<'s> {
             } else {
                 FORMAT_CONVERSION_FAILED
             };
+            let raw = self.record_bytes(index);
             let w = match self.errors.entry(kind) {
                 std::collections::btree_map::Entry::Occupied(e) => e.into_mut(),
                 std::collections::btree_map::Entry::Vacant(e) => {
@@ -510,13 +531,7 @@ impl<'s> Writers<'s> {
                     e.insert(self.stage.create(&dir, "")?)
                 }
             };
-            let doc = error_document(
-                self.stage,
-                self.lake,
-                index,
-                &failure,
-                self.record_bytes(index),
-            );
+            let doc = error_document(self.stage, self.lake, index, &failure, raw);
             serde_json::to_writer(&mut *w, &doc).map_err(|e| Error::Message(e.to_string()))?;
             w.write_all(b"\n").map_err(Error::io("errors/"))?;
             if report.examples.len() < MAX_EXAMPLES {

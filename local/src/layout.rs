@@ -75,7 +75,9 @@ impl Hasher {
         for c in &mut chunks {
             let mut w = [0u8; 8];
             w.copy_from_slice(c);
-            self.0 = (self.0 ^ u64::from_le_bytes(w)).wrapping_mul(K).rotate_left(29);
+            self.0 = (self.0 ^ u64::from_le_bytes(w))
+                .wrapping_mul(K)
+                .rotate_left(29);
         }
         for b in chunks.remainder() {
             self.0 = (self.0 ^ u64::from(*b)).wrapping_mul(K).rotate_left(29);

@@ -18,12 +18,12 @@ use arrow::array::{Array, RecordBatch};
 use arrow::datatypes::DataType;
 use arrow::util::display::{ArrayFormatter, FormatOptions};
 use datafusion::catalog::MemTable;
+use datafusion::common::TableReference;
 use datafusion::datasource::file_format::parquet::ParquetFormat;
 use datafusion::datasource::listing::{
     ListingOptions, ListingTable, ListingTableConfig, ListingTableUrl,
 };
 use datafusion::prelude::{SessionConfig, SessionContext};
-use datafusion::sql::TableReference;
 
 use eventlake_schema::Schema;
 
@@ -49,9 +49,7 @@ impl LakeQuery {
     /// Registers every event of `schema` over `lake_dir/data/<event>/`.
     pub fn open(schema: &Schema, lake_dir: &Path) -> Result<Self, Error> {
         let runtime = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(
-                std::thread::available_parallelism().map_or(2, usize::from),
-            )
+            .worker_threads(std::thread::available_parallelism().map_or(2, usize::from))
             .build()
             .map_err(Error::io("tokio runtime"))?;
         let lake = &schema.lake.name;
@@ -114,10 +112,216 @@ impl LakeQuery {
     }
 }
 
-/// Rewrites the Trino spellings DataFusion does not accept into equivalents. Each rule is
-/// listed in docs/local-lake.md; the starter queries need none of them today.
+/// Column that carries the unnested element in the rewritten query.
+const UNNEST_ITEM: &str = "__eventlake_item";
+
+/// Rewrites the Trino forms DataFusion reads differently into equivalents; the text is
+/// returned unchanged when no rule applies. The rules (also in docs/local-lake.md):
+///
+/// 1. `FROM t AS e CROSS JOIN UNNEST(e.arr) AS u(x)`: DataFusion cannot plan an `UNNEST`
+///    relation that refers to the table before it (a lateral reference), but it unnests in
+///    the select list. The pair becomes the derived table
+///    `(SELECT e.*, unnest(e.arr) AS __eventlake_item FROM t AS e) AS e`, and `u.x` becomes
+///    `e.__eventlake_item`. For an array of rows (`AS u(sku, quantity)`, one column per row
+///    field in Trino) `u.sku` becomes the struct field `e.__eventlake_item.sku`. A bare
+///    `u.x` in the select list keeps its name (`AS x`). Only qualified references (`u.x`)
+///    are rewritten.
 pub fn trino_compat(sql: &str) -> String {
-    sql.to_owned()
+    use datafusion::sql::sqlparser::ast::Statement as Ast;
+    use datafusion::sql::sqlparser::dialect::GenericDialect;
+    use datafusion::sql::sqlparser::parser::Parser;
+
+    let Ok(mut statements) = Parser::parse_sql(&GenericDialect {}, sql) else {
+        return sql.to_owned();
+    };
+    let mut changed = false;
+    for st in &mut statements {
+        if let Ast::Query(q) = st {
+            changed |= lateral_unnest(q);
+        }
+    }
+    if !changed {
+        return sql.to_owned();
+    }
+    statements
+        .iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join(";\n")
+}
+
+/// Rule 1 of [`trino_compat`] on one query.
+fn lateral_unnest(q: &mut datafusion::sql::sqlparser::ast::Query) -> bool {
+    use std::ops::ControlFlow;
+
+    use datafusion::sql::sqlparser::ast::{
+        Expr, Function, FunctionArg, FunctionArgExpr, FunctionArgumentList, FunctionArguments,
+        Ident, JoinOperator, ObjectName, ObjectNamePart, Query, Select, SelectFlavor, SelectItem,
+        SelectItemQualifiedWildcardKind, SetExpr, TableAlias, TableFactor, TableWithJoins,
+        visit_expressions_mut,
+    };
+
+    let SetExpr::Select(select) = q.body.as_mut() else {
+        return false;
+    };
+    // (unnest alias, its columns, base alias) of every rewritten pair.
+    let mut rewritten: Vec<(String, Vec<String>, Ident)> = Vec::new();
+    for twj in &mut select.from {
+        let [join] = twj.joins.as_slice() else {
+            continue;
+        };
+        let (
+            TableFactor::Table {
+                name,
+                alias: base_alias,
+                ..
+            },
+            TableFactor::UNNEST {
+                alias: Some(u_alias),
+                array_exprs,
+                with_offset: false,
+                with_ordinality: false,
+                ..
+            },
+        ) = (&twj.relation, &join.relation)
+        else {
+            continue;
+        };
+        if !matches!(join.join_operator, JoinOperator::CrossJoin(_)) || array_exprs.len() != 1 {
+            continue;
+        }
+        let base = match base_alias {
+            Some(a) => a.name.clone(),
+            None => match name.0.last() {
+                Some(ObjectNamePart::Identifier(i)) => i.clone(),
+                _ => continue,
+            },
+        };
+        let columns: Vec<String> = u_alias
+            .columns
+            .iter()
+            .map(|c| c.name.value.clone())
+            .collect();
+        let u_name = u_alias.name.value.clone();
+        let unnest_call = Expr::Function(Function {
+            name: ObjectName::from(vec![Ident::new("unnest")]),
+            uses_odbc_syntax: false,
+            parameters: FunctionArguments::None,
+            args: FunctionArguments::List(FunctionArgumentList {
+                duplicate_treatment: None,
+                args: vec![FunctionArg::Unnamed(FunctionArgExpr::Expr(
+                    array_exprs[0].clone(),
+                ))],
+                clauses: vec![],
+            }),
+            filter: None,
+            null_treatment: None,
+            over: None,
+            within_group: vec![],
+        });
+        let inner = Select {
+            select_token: select.select_token.clone(),
+            optimizer_hints: Vec::new(),
+            distinct: None,
+            select_modifiers: None,
+            top: None,
+            top_before_distinct: false,
+            projection: vec![
+                SelectItem::QualifiedWildcard(
+                    SelectItemQualifiedWildcardKind::ObjectName(ObjectName::from(vec![
+                        base.clone(),
+                    ])),
+                    Default::default(),
+                ),
+                SelectItem::ExprWithAlias {
+                    expr: unnest_call,
+                    alias: Ident::new(UNNEST_ITEM),
+                },
+            ],
+            exclude: None,
+            into: None,
+            from: vec![TableWithJoins {
+                relation: twj.relation.clone(),
+                joins: vec![],
+            }],
+            lateral_views: vec![],
+            prewhere: None,
+            selection: None,
+            connect_by: vec![],
+            group_by: datafusion::sql::sqlparser::ast::GroupByExpr::Expressions(vec![], vec![]),
+            cluster_by: vec![],
+            distribute_by: vec![],
+            sort_by: vec![],
+            having: None,
+            named_window: vec![],
+            qualify: None,
+            window_before_qualify: false,
+            value_table_mode: None,
+            flavor: SelectFlavor::Standard,
+        };
+        let subquery = Query {
+            with: None,
+            body: Box::new(SetExpr::Select(Box::new(inner))),
+            order_by: None,
+            limit_clause: None,
+            fetch: None,
+            locks: vec![],
+            for_clause: None,
+            settings: None,
+            format_clause: None,
+            pipe_operators: vec![],
+        };
+        twj.relation = TableFactor::Derived {
+            lateral: false,
+            subquery: Box::new(subquery),
+            alias: Some(TableAlias {
+                explicit: true,
+                name: base.clone(),
+                columns: vec![],
+                at: None,
+            }),
+            sample: None,
+        };
+        twj.joins.clear();
+        rewritten.push((u_name, columns, base));
+    }
+    if rewritten.is_empty() {
+        return false;
+    }
+    let target = |parts: &[Ident]| -> Option<(Vec<Ident>, Ident)> {
+        let [table, field] = parts else {
+            return None;
+        };
+        rewritten.iter().find_map(|(u, columns, base)| {
+            if !u.eq_ignore_ascii_case(&table.value) || !columns.contains(&field.value) {
+                return None;
+            }
+            let mut path = vec![base.clone(), Ident::new(UNNEST_ITEM)];
+            if columns.len() > 1 {
+                path.push(field.clone());
+            }
+            Some((path, field.clone()))
+        })
+    };
+    for item in &mut select.projection {
+        if let SelectItem::UnnamedExpr(Expr::CompoundIdentifier(parts)) = item
+            && let Some((_, field)) = target(parts)
+        {
+            *item = SelectItem::ExprWithAlias {
+                expr: Expr::CompoundIdentifier(parts.clone()),
+                alias: field,
+            };
+        }
+    }
+    let _ = visit_expressions_mut(q, |e| {
+        if let Expr::CompoundIdentifier(parts) = e
+            && let Some((path, _)) = target(parts)
+        {
+            *parts = path;
+        }
+        ControlFlow::<()>::Continue(())
+    });
+    true
 }
 
 /// One statement of a SQL file.
@@ -268,7 +472,10 @@ pub fn render(batches: &[RecordBatch], format: Format) -> Result<String, Error> 
             out.push_str(&rule.join("-+-"));
             out.push('\n');
             for r in &rows {
-                line(r.iter().map(|v| v.as_deref().unwrap_or("NULL")).collect(), &mut out);
+                line(
+                    r.iter().map(|v| v.as_deref().unwrap_or("NULL")).collect(),
+                    &mut out,
+                );
             }
             out.push_str(&format!(
                 "({} row{})\n",
@@ -332,5 +539,22 @@ mod tests {
         assert_eq!(s[0].title, ["one", "first query"]);
         assert_eq!(s[0].sql, "SELECT ';' AS \"a;b\" FROM t");
         assert_eq!(s[1].sql, "/* x; */ SELECT 2");
+    }
+
+    #[test]
+    fn lateral_unnest_becomes_a_derived_table() {
+        let sql = "SELECT e.id, u.sku, u.qty FROM t AS e CROSS JOIN UNNEST(e.items) AS u(sku, qty) WHERE u.qty > 1 ORDER BY u.sku";
+        let out = trino_compat(sql);
+        assert_eq!(
+            out,
+            "SELECT e.id, e.__eventlake_item.sku AS sku, e.__eventlake_item.qty AS qty FROM (SELECT e.*, unnest(e.items) AS __eventlake_item FROM t AS e) AS e WHERE e.__eventlake_item.qty > 1 ORDER BY e.__eventlake_item.sku"
+        );
+        let plain = "SELECT u.x, count(*) FROM t CROSS JOIN UNNEST(t.tags) AS u(x) GROUP BY u.x";
+        assert_eq!(
+            trino_compat(plain),
+            "SELECT t.__eventlake_item AS x, count(*) FROM (SELECT t.*, unnest(t.tags) AS __eventlake_item FROM t) AS t GROUP BY t.__eventlake_item"
+        );
+        let untouched = "SELECT 1 FROM t";
+        assert_eq!(trino_compat(untouched), untouched);
     }
 }

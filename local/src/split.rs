@@ -101,8 +101,14 @@ mod tests {
     #[test]
     fn ndjson_concatenated_and_pretty_printed() {
         assert_eq!(parts("{\"a\":1}\n{\"a\":2}\n"), ["{\"a\":1}", "{\"a\":2}"]);
-        assert_eq!(parts("{\"a\":1}{\"a\":\"}\"}"), ["{\"a\":1}", "{\"a\":\"}\"}"]);
-        assert_eq!(parts("{\n  \"a\": 1\n}\n\n{\"b\":[1,{}]}"), ["{\n  \"a\": 1\n}", "{\"b\":[1,{}]}"]);
+        assert_eq!(
+            parts("{\"a\":1}{\"a\":\"}\"}"),
+            ["{\"a\":1}", "{\"a\":\"}\"}"]
+        );
+        assert_eq!(
+            parts("{\n  \"a\": 1\n}\n\n{\"b\":[1,{}]}"),
+            ["{\n  \"a\": 1\n}", "{\"b\":[1,{}]}"]
+        );
     }
 
     #[test]
@@ -110,6 +116,9 @@ mod tests {
         assert_eq!(parts("{\"a\":1\n{\"a\":2}\n"), ["{\"a\":1", "{\"a\":2}"]);
         assert_eq!(parts("42\nnot json\n{}"), ["42", "not json", "{}"]);
         assert_eq!(parts("{\"a\":1} trailing\n"), ["{\"a\":1}", "trailing"]);
-        assert_eq!(parts("{\"a\":\"open\n{\"a\":2}\n"), ["{\"a\":\"open", "{\"a\":2}"]);
+        assert_eq!(
+            parts("{\"a\":\"open\n{\"a\":2}\n"),
+            ["{\"a\":\"open", "{\"a\":2}"]
+        );
     }
 }
