@@ -358,3 +358,51 @@ fn event_constants_and_partition_keys() {
     assert_eq!(payment().partition_key(), "order_id example");
     assert_eq!(staff().partition_key(), "4");
 }
+
+/// The bytes the generated producers send convert in the local lake (the same OpenX rules
+/// as Firehose) without a single failure, missing required column or unknown enum value.
+#[test]
+fn records_ingest_into_the_local_lake_without_errors() {
+    let schema = schema();
+    let mut minimal = order();
+    minimal.items = None;
+    minimal.shipping = None;
+    minimal.attributes = None;
+    minimal.currency = None;
+    minimal.is_test = None;
+    let batches: Vec<(&str, Vec<Vec<u8>>)> = vec![
+        (
+            OrderPlaced::EVENT,
+            vec![order().to_record(), minimal.to_record()],
+        ),
+        (PaymentCaptured::EVENT, vec![payment().to_record()]),
+        (StaffUpdated::EVENT, vec![staff().to_record()]),
+    ];
+    let lake = std::env::temp_dir().join(format!("eventlake-records-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&lake);
+    let opts = eventlake_local::IngestOptions {
+        lake_dir: lake.clone(),
+        arrival: None,
+        threads: 1,
+    };
+    for (event, records) in &batches {
+        let slices: Vec<&[u8]> = records.iter().map(Vec::as_slice).collect();
+        let report = eventlake_local::ingest_records(&schema, event, &slices, &opts)
+            .unwrap_or_else(|e| panic!("ingest of {event} failed: {e}"));
+        assert_eq!(report.failed, 0, "{event}: {:?}", report.examples);
+        assert!(
+            report.required_missing.is_empty(),
+            "{event}: {:?}",
+            report.required_missing
+        );
+        assert_eq!(
+            report.not_in_enum_count(),
+            0,
+            "{event}: {:?}",
+            report.not_in_enum
+        );
+        assert_eq!(report.converted, records.len());
+        assert!(!report.files.is_empty());
+    }
+    let _ = std::fs::remove_dir_all(&lake);
+}
