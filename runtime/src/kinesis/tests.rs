@@ -167,7 +167,8 @@ async fn only_failed_entries_are_resent() -> Result<(), Box<dyn std::error::Erro
     let memory = Memory {
         fail: Some(Arc::new(|key: &str, attempt| {
             let n: usize = key[1..].parse().unwrap_or(0);
-            (n.is_multiple_of(3) && attempt <= 2).then_some("ProvisionedThroughputExceededException")
+            (n.is_multiple_of(3) && attempt <= 2)
+                .then_some("ProvisionedThroughputExceededException")
         })),
         ..Memory::default()
     };
