@@ -1,6 +1,7 @@
 //! Integration tests of the eventlake CLI, one binary (faster to link): each module is a
 //! topic; `common` holds the shared helpers (fixtures, rendering, external tools).
 
+mod artefacts;
 mod athena;
 mod cli;
 mod cloudformation;
