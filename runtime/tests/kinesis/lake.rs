@@ -1,37 +1,92 @@
 //! End to end with the local lake: typed events through `Producer` into kinesalite, read back
-//! from the stream, and ingested by the local lake (Firehose's conversion rules) with zero
-//! conversion errors; the Parquet files hold every event once.
+//! from the stream, ingested by the local lake (Firehose's conversion rules) with zero
+//! conversion errors, and then the committed starter queries (`out/athena/order_placed.queries.sql`,
+//! unchanged) answered over the result: they count every event once and return the values
+//! the producer sent.
 
+use std::collections::BTreeMap;
 use std::time::Duration;
 
+use eventlake::DatalakeEvent;
 use eventlake::kinesis::{Producer, ProducerBuilder, stream_name};
+use eventlake_local::query::{Format, LakeQuery, Statement, render, split_statements};
 use eventlake_local::{IngestOptions, ingest_records};
 use parquet::file::reader::{FileReader, SerializedFileReader};
+use serde_json::Value;
 
 use crate::events::{orders, shop::OrderPlaced};
 use crate::support::{Kinesalite, TestResult, client, create_stream, read_all, repo_root};
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn records_read_back_from_kinesis_convert_without_errors() -> TestResult {
+/// Events sent; more than the 100 rows the `LIMIT 100` queries return.
+const N: usize = 2_000;
+
+/// Sends `events` through `Producer` into a fresh kinesalite stream and reads the stream back:
+/// the stored records' bytes, in shard order.
+fn through_kinesis(events: &[OrderPlaced]) -> TestResult<Vec<Vec<u8>>> {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()?;
+    rt.block_on(async {
+        let kinesalite = Kinesalite::start()?;
+        let kinesis = client(&kinesalite.endpoint());
+        let stream = stream_name::<OrderPlaced>("lake");
+        create_stream(&kinesis, &stream, 2).await?;
+        let producer: Producer<OrderPlaced> = ProducerBuilder::new(stream.clone())
+            .linger(Duration::from_millis(10))
+            .with_client(client(&kinesalite.endpoint()))?;
+        for e in events {
+            producer.send(e).await?;
+        }
+        let report = producer.shutdown().await?;
+        assert!(report.failed.is_empty(), "{:?}", report.failed);
+        let stored = read_all(&kinesis, &stream).await?;
+        Ok(stored.into_iter().map(|s| s.data).collect())
+    })
+}
+
+/// Rows of a query as JSON objects (the `--format json` rendering of `eventlake local query`).
+fn rows(
+    engine: &LakeQuery,
+    statement: &Statement,
+) -> TestResult<Vec<serde_json::Map<String, Value>>> {
+    let batches = engine
+        .run(&statement.sql)
+        .map_err(|e| format!("{e}\n{}", statement.sql))?;
+    render(&batches, Format::Json)?
+        .lines()
+        .map(|l| match serde_json::from_str(l)? {
+            Value::Object(o) => Ok(o),
+            other => Err(format!("not a row: {other}").into()),
+        })
+        .collect()
+}
+
+fn text(row: &serde_json::Map<String, Value>, column: &str) -> String {
+    match row.get(column) {
+        Some(Value::String(s)) => s.clone(),
+        Some(Value::Null) | None => "NULL".to_owned(),
+        Some(other) => other.to_string(),
+    }
+}
+
+fn count(row: &serde_json::Map<String, Value>) -> u64 {
+    row.get("events")
+        .and_then(Value::as_u64)
+        .unwrap_or(u64::MAX)
+}
+
+#[test]
+fn records_read_back_from_kinesis_convert_without_errors_and_the_starter_queries_count_them()
+-> TestResult {
     let loaded =
         eventlake_schema::load_path(&repo_root().join("events.toml")).map_err(|r| r.to_string())?;
-    let kinesalite = Kinesalite::start()?;
-    let kinesis = client(&kinesalite.endpoint());
-    let stream = stream_name::<OrderPlaced>("lake");
-    create_stream(&kinesis, &stream, 2).await?;
-    let events = orders(2_000);
-    let producer: Producer<OrderPlaced> = ProducerBuilder::new(stream.clone())
-        .linger(Duration::from_millis(10))
-        .with_client(client(&kinesalite.endpoint()))?;
-    for e in &events {
-        producer.send(e).await?;
-    }
-    let report = producer.shutdown().await?;
-    assert!(report.failed.is_empty());
-
-    let stored = read_all(&kinesis, &stream).await?;
+    let events = orders(N);
+    let stored = through_kinesis(&events)?;
     assert_eq!(stored.len(), events.len());
-    let records: Vec<&[u8]> = stored.iter().map(|s| s.data.as_slice()).collect();
+
+    // Firehose's side: the records as read from the stream, converted with its rules.
+    let records: Vec<&[u8]> = stored.iter().map(Vec::as_slice).collect();
     let lake = tempfile::tempdir()?;
     let opts = IngestOptions {
         lake_dir: lake.path().to_path_buf(),
@@ -55,15 +110,118 @@ async fn records_read_back_from_kinesis_convert_without_errors() -> TestResult {
         ingested.not_in_enum
     );
     assert_eq!(ingested.converted, events.len());
-    let mut rows = 0;
+    let mut parquet_rows = 0;
     for file in ingested
         .files
         .iter()
         .filter(|f| f.extension().is_some_and(|x| x == "parquet"))
     {
         let reader = SerializedFileReader::new(std::fs::File::open(lake.path().join(file))?)?;
-        rows += reader.metadata().file_metadata().num_rows();
+        parquet_rows += reader.metadata().file_metadata().num_rows();
     }
-    assert_eq!(rows, events.len() as i64, "Parquet rows");
+    assert_eq!(parquet_rows, events.len() as i64, "Parquet rows");
+
+    // Athena's side: the committed starter queries, unchanged, over the lake.
+    let file = repo_root().join("out/athena/order_placed.queries.sql");
+    let statements = split_statements(&std::fs::read_to_string(&file)?);
+    let engine = LakeQuery::open(&loaded.schema, lake.path())?;
+    let mut newest_first: Vec<&OrderPlaced> = events.iter().collect();
+    newest_first.sort_by(|a, b| b.occurred_at.cmp(&a.occurred_at));
+    let mut checked = Vec::new();
+    for statement in &statements {
+        let title = statement.title.first().cloned().unwrap_or_default();
+        let got = rows(&engine, statement)?;
+        let context = format!("{title}\n{}\n{got:#?}", statement.sql);
+        if title.ends_with("rows today") {
+            assert_eq!(got.len(), 1, "{context}");
+            assert_eq!(count(&got[0]), N as u64, "{context}");
+        } else if title.contains("latest 100 events") {
+            let ids: Vec<String> = got.iter().map(|r| text(r, "order_id")).collect();
+            let expected: Vec<String> = newest_first
+                .iter()
+                .take(100)
+                .map(|e| e.order_id.clone())
+                .collect();
+            assert_eq!(ids, expected, "{context}");
+        } else if title.contains("rows by currency") {
+            let mut expected: BTreeMap<String, u64> = BTreeMap::new();
+            for e in &events {
+                let record: Value = serde_json::from_slice(&e.to_record())?;
+                let currency = match &record["currency"] {
+                    Value::String(s) => s.clone(),
+                    _ => "NULL".to_owned(),
+                };
+                *expected.entry(currency).or_default() += 1;
+            }
+            let got: BTreeMap<String, u64> = got
+                .iter()
+                .map(|r| (text(r, "currency"), count(r)))
+                .collect();
+            assert_eq!(got, expected, "{context}");
+        } else if title.contains("rows per hour") {
+            let mut expected: BTreeMap<String, u64> = BTreeMap::new();
+            for e in &events {
+                let hour = e.occurred_at.format("%Y-%m-%dT%H:00:00").to_string();
+                *expected.entry(hour).or_default() += 1;
+            }
+            let got: BTreeMap<String, u64> = got
+                .iter()
+                .map(|r| {
+                    let hour = text(r, "hour_start").replace(' ', "T");
+                    (hour.chars().take(19).collect(), count(r))
+                })
+                .collect();
+            assert_eq!(got, expected, "{context}");
+        } else if title.contains("elements of items") {
+            // The newest orders' items, as (order, sku, quantity, price); rows within one
+            // order have no defined order, so compare as sorted lists.
+            let mut expected: Vec<[String; 4]> = newest_first
+                .iter()
+                .flat_map(|e| {
+                    e.items.iter().flatten().map(|item| {
+                        [
+                            e.order_id.clone(),
+                            item.sku.clone().unwrap_or_default(),
+                            item.quantity.map_or("NULL".into(), |q| q.to_string()),
+                            item.unit_price.map_or("NULL".into(), |p| p.to_string()),
+                        ]
+                    })
+                })
+                .take(100)
+                .collect();
+            let mut got: Vec<[String; 4]> = got
+                .iter()
+                .map(|r| {
+                    [
+                        text(r, "order_id"),
+                        text(r, "sku"),
+                        text(r, "quantity"),
+                        text(r, "unit_price"),
+                    ]
+                })
+                .collect();
+            // The last order inside the limit may be cut anywhere among its items.
+            let cut = expected.last().map(|row| row[0].clone());
+            let (keep, last): (Vec<_>, Vec<_>) = expected
+                .drain(..)
+                .partition(|row| Some(&row[0]) != cut.as_ref());
+            let got_last: Vec<_> = got
+                .iter()
+                .filter(|row| Some(&row[0]) == cut.as_ref())
+                .cloned()
+                .collect();
+            got.retain(|row| Some(&row[0]) != cut.as_ref());
+            let mut keep = keep;
+            keep.sort();
+            got.sort();
+            assert_eq!(got, keep, "{context}");
+            assert_eq!(got_last.len(), last.len(), "{context}");
+            assert!(got_last.iter().all(|row| last.contains(row)), "{context}");
+        } else {
+            panic!("no expectation for starter query `{title}`");
+        }
+        checked.push(title);
+    }
+    assert_eq!(checked.len(), 5, "{checked:?}");
     Ok(())
 }
