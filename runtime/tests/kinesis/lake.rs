@@ -126,7 +126,7 @@ fn records_read_back_from_kinesis_convert_without_errors_and_the_starter_queries
     let statements = split_statements(&std::fs::read_to_string(&file)?);
     let engine = LakeQuery::open(&loaded.schema, lake.path())?;
     let mut newest_first: Vec<&OrderPlaced> = events.iter().collect();
-    newest_first.sort_by(|a, b| b.occurred_at.cmp(&a.occurred_at));
+    newest_first.sort_by_key(|e| std::cmp::Reverse(e.occurred_at));
     let mut checked = Vec::new();
     for statement in &statements {
         let title = statement.title.first().cloned().unwrap_or_default();
