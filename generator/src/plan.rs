@@ -295,26 +295,34 @@ impl EventPlan {
 }
 
 /// The JQ query that extracts `year`, `month`, … from the event's time field. The field may
-/// hold any OpenX-accepted form: `yyyy-MM-ddTHH:mm:ss[.f]Z`, `yyyy-MM-dd HH:mm:ss[.f]` (both
-/// have the parts at fixed offsets) or epoch seconds / milliseconds (turned into the first
-/// form with `todate`).
+/// hold any form OpenX accepts: `yyyy-MM-ddTHH:mm:ss[.f]Z`, `yyyy-[M]M-[d]d HH:mm:ss[.f]` (month
+/// and day may have one digit, as `java.sql.Timestamp.valueOf` allows) or epoch seconds /
+/// milliseconds / fractional seconds (turned into the first form with `todate`). The parts are
+/// split at `T` or space, `-` and `:` and zero-padded to the prefix's widths (`month=05`), so
+/// every form of one instant lands in the same partition, the one the local lake computes.
+/// A value with no time part fails the JQ, so Firehose sends the record to the error prefix.
 fn jq_partition_query(json_key: &str, partitions: &[PartitionPlan]) -> String {
     let key = serde_json::to_string(json_key).unwrap_or_default();
-    let slices: Vec<String> = partitions
+    let parts: Vec<String> = partitions
         .iter()
         .map(|p| {
-            let (from, to) = match p.name {
-                "year" => (0, 4),
-                "month" => (5, 7),
-                "day" => (8, 10),
-                _ => (11, 13),
+            let value = match p.name {
+                "year" => "$d[0]",
+                "month" => "(\"0\" + $d[1])[-2:]",
+                "day" => "(\"0\" + $d[2])[-2:]",
+                _ => "(\"0\" + $h[0])[-2:]",
             };
-            format!("{}: $t[{from}:{to}]", p.name)
+            format!("{}: {value}", p.name)
         })
         .collect();
     format!(
-        ".[{key}] as $v | (if ($v | type) == \"number\" then (if $v >= 100000000000 then $v / 1000 else $v end | floor | todate) else $v end) as $t | {{{}}}",
-        slices.join(", ")
+        ".[{key}] as $v \
+         | (if ($v | type) == \"number\" then (if $v >= 100000000000 then $v / 1000 else $v end | floor | todate) else $v end) as $t \
+         | ($t | split(\"T\") | if length == 1 then .[0] | split(\" \") else . end) as $p \
+         | ($p[0] | split(\"-\")) as $d \
+         | ($p[1] | split(\":\")) as $h \
+         | {{{}}}",
+        parts.join(", ")
     )
 }
 

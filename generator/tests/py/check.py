@@ -7,6 +7,9 @@ script extracts and validates; the Rust side compares and reports.
 Commands:
   sql <request>          request: {"files": [path, ...]}
                          answer:  {path: {"statements": n, "error": str|null, "ddl": {...}|null}}
+  jq <request>           request: {"cases": [{"id", "query", "record"}, ...]}
+                         answer:  {id: {"result": value|null, "error": str|null}}
+                         (the `jq` package: libjq, the engine Firehose's JQ-1.6 parsing runs)
   consistency <request>  request: {"events": [{"id", "ddl", "table", "conversion",
                                     "schema", "sample"}, ...]}
                          answer:  {id: {"ddl": {...}|null, "ddl_error", "schema_errors",
@@ -150,10 +153,23 @@ def cmd_consistency(request):
     return answer
 
 
+def cmd_jq(request):
+    import jq
+
+    answer = {}
+    for case in request["cases"]:
+        try:
+            result = jq.compile(case["query"]).input_value(case["record"]).first()
+            answer[case["id"]] = {"result": result, "error": None}
+        except Exception as e:  # a failing query is an answer, not a crash
+            answer[case["id"]] = {"result": None, "error": str(e)}
+    return answer
+
+
 def main():
     command, request_path = sys.argv[1], sys.argv[2]
     request = load_json(request_path)
-    commands = {"sql": cmd_sql, "consistency": cmd_consistency}
+    commands = {"sql": cmd_sql, "consistency": cmd_consistency, "jq": cmd_jq}
     json.dump(commands[command](request), sys.stdout)
 
 

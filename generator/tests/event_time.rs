@@ -1,0 +1,119 @@
+//! Event-time partitioning: the stack's JQ `MetadataExtractionQuery`, run by libjq (the `jq`
+//! package in the test venv), puts a record in the partition the schema's timestamp model
+//! computes (`eventlake_schema::time`, which the local lake partitions with) for every
+//! form OpenX accepts — canonical `…Z`, the space form with one-digit month and day, epoch
+//! seconds, milliseconds and fractional seconds — and fails on values with no time part,
+//! so Firehose sends those records to the error prefix instead of a wrong partition.
+
+use serde_json::{Value, json};
+
+use eventlake_cli::plan::LakePlan;
+use eventlake_schema::time::{Instant, parse_epoch, parse_timestamp_str};
+use eventlake_schema::{PartitionColumn, Partitioning};
+
+use crate::athena::run_check;
+use crate::common::{load, valid_lakes};
+
+/// Time values as a producer may send them (JSON), each accepted by OpenX.
+const ACCEPTED: &[&str] = &[
+    r#""2024-05-01T09:30:00Z""#,
+    r#""2024-05-01T09:30:00.123456789Z""#,
+    r#""2024-05-01 09:30:00""#,
+    r#""2024-5-1 09:30:00""#,
+    r#""2024-12-31 23:59:59.999""#,
+    r#""2024-2-29 00:00:00""#,
+    r#""1999-1-09 07:05:00.5""#,
+    r#""1969-12-31T23:59:59Z""#,
+    "1714555800",
+    "1714555800123",
+    "1714555800.75",
+    "0",
+    "99999999999",
+    "100000000000",
+];
+
+/// Values with no time part: no partition.
+const REJECTED: &[&str] = &[r#""2024-05-01""#, "true", "null"];
+
+/// The instant the local lake reads from a JSON time value.
+fn instant(json_text: &str) -> Option<Instant> {
+    match serde_json::from_str::<Value>(json_text).ok()? {
+        Value::String(s) => parse_timestamp_str(&s),
+        Value::Number(_) => parse_epoch(json_text),
+        _ => None,
+    }
+}
+
+/// `{"year": "2024", "month": "05", …}`: the partition values of `at`, as the prefix
+/// writes them.
+fn expected(columns: &[PartitionColumn], at: Instant) -> Value {
+    let (y, mo, d, h, _, _) = at.civil();
+    let mut out = serde_json::Map::new();
+    for c in columns {
+        let v = match c.name {
+            "year" => u32::try_from(y).unwrap_or(0),
+            "month" => mo,
+            "day" => d,
+            _ => h,
+        };
+        let width = usize::from(c.digits);
+        out.insert(c.name.to_owned(), json!(format!("{v:0width$}")));
+    }
+    Value::Object(out)
+}
+
+#[test]
+fn the_jq_query_partitions_every_accepted_time_form_like_the_local_lake() {
+    let mut cases = Vec::new();
+    let mut expectations = Vec::new();
+    for (lake, path) in valid_lakes() {
+        let schema = load(&path);
+        let plan = LakePlan::new(&schema);
+        for (event, ep) in schema.events.iter().zip(&plan.events) {
+            if event.settings.partitioning != Partitioning::EventTime {
+                assert!(ep.jq_query.is_none(), "{lake}/{}", event.name);
+                continue;
+            }
+            let query = ep
+                .jq_query
+                .clone()
+                .expect("event-time events have a JQ query");
+            let field = event
+                .time_field
+                .as_deref()
+                .and_then(|f| event.field(f))
+                .expect("event-time events have a time field");
+            for (i, value) in ACCEPTED.iter().chain(REJECTED).enumerate() {
+                let record: Value =
+                    serde_json::from_str(&format!("{{{}: {value}}}", json!(field.json_key())))
+                        .expect("record");
+                let id = format!("{lake}/{}/{i}", event.name);
+                let want = instant(value).map(|at| expected(event.partition_columns(), at));
+                assert_eq!(
+                    want.is_some(),
+                    ACCEPTED.contains(value),
+                    "the timestamp model and this test disagree on {value}"
+                );
+                cases.push(json!({"id": id, "query": query, "record": record}));
+                expectations.push((id, (*value).to_owned(), want));
+            }
+        }
+    }
+    assert!(
+        expectations.len() >= ACCEPTED.len() * 2,
+        "the fixtures have event-time events"
+    );
+    let answers = run_check("jq", &json!({ "cases": cases }));
+    let mut wrong = Vec::new();
+    for (id, value, want) in expectations {
+        let answer = &answers[&id];
+        let got = (answer["error"].is_null()).then(|| answer["result"].clone());
+        if got != want {
+            wrong.push(format!(
+                "{id}: {value} → JQ {got:?} (error {}), the local lake {want:?}",
+                answer["error"]
+            ));
+        }
+    }
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+}
