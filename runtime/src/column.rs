@@ -31,6 +31,14 @@ use std::sync::Arc;
 
 use crate::glue;
 
+#[cfg(feature = "rust_decimal")]
+mod decimal;
+mod float;
+mod json;
+mod time;
+
+pub use json::JsonWriter;
+
 /// A Rust type that can be written to a Glue column of type `G` (a [`glue`] marker).
 #[diagnostic::on_unimplemented(
     message = "`{Self}` cannot be written to a Glue `{G}` column",
@@ -63,221 +71,81 @@ pub trait PartitionValue {
     fn partition_value(&self) -> Option<String>;
 }
 
-/// A minimal JSON writer that records are built with. Keys and values are written in order;
-/// commas are inserted automatically.
-#[derive(Debug)]
-pub struct JsonWriter {
-    buf: Vec<u8>,
-    first: bool,
-}
-
-impl Default for JsonWriter {
-    fn default() -> Self {
-        Self::with_capacity(0)
-    }
-}
-
-impl JsonWriter {
-    /// An empty writer with room for `capacity` bytes.
-    pub fn with_capacity(capacity: usize) -> Self {
-        Self {
-            buf: Vec::with_capacity(capacity),
-            first: true,
-        }
-    }
-
-    /// The bytes written so far.
-    pub fn into_bytes(self) -> Vec<u8> {
-        self.buf
-    }
-
-    /// Starts an object (`{`).
-    pub fn begin_object(&mut self) {
-        self.buf.push(b'{');
-        self.first = true;
-    }
-
-    /// Ends an object (`}`).
-    pub fn end_object(&mut self) {
-        self.buf.push(b'}');
-        self.first = false;
-    }
-
-    /// Starts an array (`[`).
-    pub fn begin_array(&mut self) {
-        self.buf.push(b'[');
-        self.first = true;
-    }
-
-    /// Ends an array (`]`).
-    pub fn end_array(&mut self) {
-        self.buf.push(b']');
-        self.first = false;
-    }
-
-    /// Writes an object key (and the comma before it when needed); the value follows.
-    pub fn key(&mut self, key: &str) {
-        self.comma();
-        self.string(key);
-        self.buf.push(b':');
-    }
-
-    /// Writes the comma before an array element when needed; the element follows.
-    pub fn element(&mut self) {
-        self.comma();
-    }
-
-    fn comma(&mut self) {
-        if self.first {
-            self.first = false;
-        } else {
-            self.buf.push(b',');
-        }
-    }
-
-    /// Writes a JSON string, escaped.
-    pub fn string(&mut self, s: &str) {
-        self.buf.push(b'"');
-        let bytes = s.as_bytes();
-        let mut start = 0;
-        for (i, &b) in bytes.iter().enumerate() {
-            let escape: &[u8] = match b {
-                b'"' => b"\\\"",
-                b'\\' => b"\\\\",
-                b'\n' => b"\\n",
-                b'\r' => b"\\r",
-                b'\t' => b"\\t",
-                0..=0x1f => b"",
-                _ => continue,
-            };
-            self.buf.extend_from_slice(&bytes[start..i]);
-            if escape.is_empty() {
-                const HEX: &[u8; 16] = b"0123456789abcdef";
-                self.buf.extend_from_slice(b"\\u00");
-                self.buf.push(HEX[usize::from(b >> 4)]);
-                self.buf.push(HEX[usize::from(b & 0xf)]);
-            } else {
-                self.buf.extend_from_slice(escape);
-            }
-            start = i + 1;
-        }
-        self.buf.extend_from_slice(&bytes[start..]);
-        self.buf.push(b'"');
-    }
-
-    /// Writes text that is already a valid JSON number (or `true`/`false`/`null`).
-    pub fn raw(&mut self, json: &str) {
-        self.buf.extend_from_slice(json.as_bytes());
-    }
-
-    /// Writes `null`.
-    pub fn null(&mut self) {
-        self.raw("null");
-    }
-
-    /// Writes a timestamp given as seconds and nanoseconds since the Unix epoch, in the
-    /// canonical OpenX form `yyyy-MM-ddTHH:mm:ss.fffZ` (6 or 9 fraction digits only when the
-    /// value needs them).
-    pub fn timestamp(&mut self, secs: i64, nanos: u32) {
-        let nanos = nanos.min(999_999_999);
-        let days = secs.div_euclid(86_400);
-        let rem = secs.rem_euclid(86_400);
-        let (y, mo, d) = civil_from_days(days);
-        let (h, mi, s) = (rem / 3600, rem / 60 % 60, rem % 60);
-        let frac = if nanos.is_multiple_of(1_000_000) {
-            format!("{:03}", nanos / 1_000_000)
-        } else if nanos.is_multiple_of(1_000) {
-            format!("{:06}", nanos / 1_000)
-        } else {
-            format!("{nanos:09}")
-        };
-        self.string(&format!(
-            "{y:04}-{mo:02}-{d:02}T{h:02}:{mi:02}:{s:02}.{frac}Z"
-        ));
-    }
-
-    /// Writes a date as `yyyy-MM-dd`.
-    pub fn date(&mut self, year: i32, month: u32, day: u32) {
-        self.string(&format!("{year:04}-{month:02}-{day:02}"));
-    }
-}
-
-/// Civil date of a day count since 1970-01-01 (Howard Hinnant's algorithm).
-fn civil_from_days(z: i64) -> (i64, u32, u32) {
-    let z = z + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let y = yoe + era * 400;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = u32::try_from(doy - (153 * mp + 2) / 5 + 1).unwrap_or(1);
-    let m = u32::try_from(if mp < 10 { mp + 3 } else { mp - 9 }).unwrap_or(1);
-    (if m <= 2 { y + 1 } else { y }, m, d)
-}
-
 // ---- scalars --------------------------------------------------------------------------
 
-/// `impl Column<G> for T` writing `Display` text, for each listed Glue marker.
-macro_rules! display_columns {
-    ($ty:ty => $($g:ty),+) => {
+/// `impl Column<G> for T` for an integer type, written by `JsonWriter::$write` after a
+/// lossless conversion to `$wide`, for each listed Glue marker; its map keys and partition
+/// keys are the same digits.
+macro_rules! int_columns {
+    ($ty:ty as $wide:ty, $write:ident => $($g:ty),+) => {
         $(impl Column<$g> for $ty {
+            #[inline]
             fn write_json(&self, out: &mut JsonWriter) {
-                out.raw(&self.to_string());
+                out.$write(<$wide>::from(*self));
+            }
+        }
+        impl MapKey<$g> for $ty {
+            fn key_text(&self) -> Cow<'_, str> {
+                Cow::Owned(itoa::Buffer::new().format(*self).to_owned())
             }
         })+
         impl PartitionValue for $ty {
             fn partition_value(&self) -> Option<String> {
-                Some(self.to_string())
+                Some(itoa::Buffer::new().format(*self).to_owned())
             }
         }
     };
 }
 
-display_columns!(bool => glue::Boolean);
-display_columns!(i8 => glue::Tinyint, glue::Smallint, glue::Int, glue::Bigint);
-display_columns!(i16 => glue::Smallint, glue::Int, glue::Bigint);
-display_columns!(i32 => glue::Int, glue::Bigint);
-display_columns!(i64 => glue::Bigint);
-display_columns!(u8 => glue::Smallint, glue::Int, glue::Bigint);
-display_columns!(u16 => glue::Int, glue::Bigint);
-display_columns!(u32 => glue::Bigint);
+int_columns!(i8 as i64, int => glue::Tinyint, glue::Smallint, glue::Int, glue::Bigint);
+int_columns!(i16 as i64, int => glue::Smallint, glue::Int, glue::Bigint);
+int_columns!(i32 as i64, int => glue::Int, glue::Bigint);
+int_columns!(i64 as i64, int => glue::Bigint);
+int_columns!(u8 as u64, uint => glue::Smallint, glue::Int, glue::Bigint);
+int_columns!(u16 as u64, uint => glue::Int, glue::Bigint);
+int_columns!(u32 as u64, uint => glue::Bigint);
 
-macro_rules! int_keys {
-    ($ty:ty => $($g:ty),+) => {
-        $(impl MapKey<$g> for $ty {
-            fn key_text(&self) -> Cow<'_, str> {
-                Cow::Owned(self.to_string())
-            }
-        })+
-    };
+impl Column<glue::Boolean> for bool {
+    #[inline]
+    fn write_json(&self, out: &mut JsonWriter) {
+        out.boolean(*self);
+    }
 }
 
-int_keys!(bool => glue::Boolean);
-int_keys!(i8 => glue::Tinyint, glue::Smallint, glue::Int, glue::Bigint);
-int_keys!(i16 => glue::Smallint, glue::Int, glue::Bigint);
-int_keys!(i32 => glue::Int, glue::Bigint);
-int_keys!(i64 => glue::Bigint);
-int_keys!(u8 => glue::Smallint, glue::Int, glue::Bigint);
-int_keys!(u16 => glue::Int, glue::Bigint);
-int_keys!(u32 => glue::Bigint);
-
-macro_rules! float_columns {
-    ($ty:ty => $($g:ty),+) => {
-        $(impl Column<$g> for $ty {
-            fn write_json(&self, out: &mut JsonWriter) {
-                if self.is_finite() {
-                    out.raw(&self.to_string());
-                } else {
-                    out.null();
-                }
-            }
-        })+
-    };
+impl MapKey<glue::Boolean> for bool {
+    fn key_text(&self) -> Cow<'_, str> {
+        Cow::Borrowed(if *self { "true" } else { "false" })
+    }
 }
 
-float_columns!(f32 => glue::Float, glue::Double);
-float_columns!(f64 => glue::Double);
+impl PartitionValue for bool {
+    fn partition_value(&self) -> Option<String> {
+        Some(if *self { "true" } else { "false" }.to_owned())
+    }
+}
+
+impl Column<glue::Float> for f32 {
+    #[inline]
+    fn write_json(&self, out: &mut JsonWriter) {
+        out.float(*self);
+    }
+}
+
+/// An `f32` in a `double` column is written with its own shortest digits (`0.1`, not
+/// `0.10000000149011612`), as before.
+impl Column<glue::Double> for f32 {
+    #[inline]
+    fn write_json(&self, out: &mut JsonWriter) {
+        out.float(*self);
+    }
+}
+
+impl Column<glue::Double> for f64 {
+    #[inline]
+    fn write_json(&self, out: &mut JsonWriter) {
+        out.double(*self);
+    }
+}
 
 /// Text types: every text Glue type and every enum column.
 macro_rules! text_columns {
@@ -401,22 +269,17 @@ mod chrono_impls {
 
     impl PartitionValue for DateTime<Utc> {
         fn partition_value(&self) -> Option<String> {
-            let mut w = JsonWriter::with_capacity(32);
-            Column::<glue::Timestamp>::write_json(self, &mut w);
-            String::from_utf8(w.into_bytes())
-                .ok()
-                .map(|s| s.trim_matches('"').to_owned())
+            let mut text = Vec::with_capacity(32);
+            super::time::push_timestamp(&mut text, self.timestamp(), self.timestamp_subsec_nanos());
+            String::from_utf8(text).ok()
         }
     }
 
     impl PartitionValue for NaiveDate {
         fn partition_value(&self) -> Option<String> {
-            Some(format!(
-                "{:04}-{:02}-{:02}",
-                self.year(),
-                self.month(),
-                self.day()
-            ))
+            let mut text = Vec::with_capacity(16);
+            super::time::push_date(&mut text, i64::from(self.year()), self.month(), self.day());
+            String::from_utf8(text).ok()
         }
     }
 }
@@ -428,15 +291,18 @@ mod decimal_impls {
     use rust_decimal::Decimal;
 
     impl<const P: u8, const S: u8> Column<glue::Decimal<P, S>> for Decimal {
+        #[inline]
         fn write_json(&self, out: &mut JsonWriter) {
-            // `Display` is exact: every digit of the mantissa at the value's own scale.
-            out.raw(&self.to_string());
+            // Exact, like `Display`: every digit of the mantissa at the value's own scale.
+            out.decimal(self);
         }
     }
 
     impl PartitionValue for Decimal {
         fn partition_value(&self) -> Option<String> {
-            Some(self.to_string())
+            let mut digits = Vec::with_capacity(32);
+            super::decimal::push_decimal(&mut digits, self);
+            String::from_utf8(digits).ok()
         }
     }
 }

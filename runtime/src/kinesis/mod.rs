@@ -1,18 +1,18 @@
 //! A Kinesis Data Streams producer for [`DatalakeEvent`]s (feature `kinesis`).
 //!
 //! [`Producer::send`] serialises an event with [`to_record`](DatalakeEvent::to_record),
-//! checks it against the per-record limits, and queues it. A background task packs queued
-//! records into PutRecords calls of at most 500 records and 5 MiB (data plus partition keys),
-//! sending a batch when it is full or when its first record has waited `linger`. PutRecords
+//! checks it against the per-record limits, and packs it into the open batch of at most 500
+//! records and 5 MiB (data plus partition keys). A background task sends each batch as one
+//! PutRecords call when it is full or when its first record has waited `linger`. PutRecords
 //! answers entry by entry; the producer resends **only the entries that failed** (by
 //! `ErrorCode`: throttling and internal failures), with exponential backoff and full jitter,
 //! at most `max_attempts` times per record. A record that fails for good is handed back with
 //! its error, by [`Producer::flush`], [`Producer::shutdown`] or the
 //! [`on_failure`](ProducerBuilder::on_failure) callback; none is dropped silently.
 //!
-//! Memory is bounded: at most `queue_capacity` records wait in the queue and at most
-//! `max_buffered_bytes` of records are held in all (queued, batched, in flight, waiting to be
-//! retried). When either bound is reached `send` waits (backpressure) and
+//! Memory is bounded: at most `queue_capacity` records wait for the background task (in the
+//! open batch or sealed) and at most `max_buffered_bytes` of records are held in all (queued,
+//! batched, in flight, waiting to be retried). When either bound is reached `send` waits (backpressure) and
 //! [`try_send`](Producer::try_send) returns [`SendError::QueueFull`].
 //!
 //! ```no_run
@@ -48,6 +48,7 @@
 mod backoff;
 mod config;
 mod error;
+mod queue;
 mod record;
 mod transport;
 mod worker;
@@ -60,7 +61,7 @@ use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use tokio::sync::{Semaphore, mpsc, oneshot};
+use tokio::sync::{AcquireError, Semaphore, SemaphorePermit, TryAcquireError, mpsc, oneshot};
 use tokio::task::JoinHandle;
 
 pub use config::{
@@ -78,6 +79,7 @@ pub use aws_sdk_kinesis;
 
 use crate::DatalakeEvent;
 use config::Settings;
+use queue::Queue;
 use worker::{Counters, Msg, Shared, Worker};
 
 /// Sends events of type `E` to one Kinesis stream, batched and retried.
@@ -89,7 +91,6 @@ use worker::{Counters, Msg, Shared, Worker};
 /// is queued in the background (while the runtime runs), but records that then fail for good
 /// reach only an [`on_failure`](ProducerBuilder::on_failure) callback.
 pub struct Producer<E: ?Sized> {
-    tx: mpsc::Sender<Msg>,
     shared: Arc<Shared>,
     settings: Settings,
     stream: Arc<StreamTarget>,
@@ -159,18 +160,45 @@ impl<E: ?Sized> Producer<E> {
     /// Queues a record serialised elsewhere (checked like [`send`](Self::send)).
     pub async fn send_record(&self, record: Record) -> Result<(), SendError> {
         record.check(&self.settings.limits)?;
-        let permits = permits_of(&record);
-        let permit = self
-            .shared
-            .buffer
-            .acquire_many(permits)
-            .await
+        let shared = &*self.shared;
+        let slot = acquire(shared, &shared.slots, 1).await?;
+        let bytes = acquire(shared, &shared.buffer, permits_of(&record)).await?;
+        self.accept(record, slot, bytes)
+    }
+
+    /// [`send_record`](Self::send_record) without waiting.
+    pub fn try_send_record(&self, record: Record) -> Result<(), SendError> {
+        record.check(&self.settings.limits)?;
+        let shared = &*self.shared;
+        let permits = shared.slots.try_acquire().and_then(|slot| {
+            let bytes = shared.buffer.try_acquire_many(permits_of(&record))?;
+            Ok((slot, bytes))
+        });
+        match permits {
+            Ok((slot, bytes)) => self.accept(record, slot, bytes),
+            Err(TryAcquireError::NoPermits) => {
+                // Let the task take what is open, to make room.
+                shared.queue.seal();
+                Err(SendError::QueueFull(record))
+            }
+            Err(TryAcquireError::Closed) => Err(SendError::Closed),
+        }
+    }
+
+    /// Packs a record whose permits are taken into the open batch.
+    fn accept(
+        &self,
+        record: Record,
+        slot: SemaphorePermit<'_>,
+        bytes: SemaphorePermit<'_>,
+    ) -> Result<(), SendError> {
+        // On failure the permits are dropped, which returns them.
+        self.shared
+            .queue
+            .push(record)
             .map_err(|_| SendError::Closed)?;
-        self.tx
-            .send(Msg::Record(record))
-            .await
-            .map_err(|_| SendError::Closed)?;
-        permit.forget();
+        slot.forget();
+        bytes.forget();
         self.shared
             .counters
             .accepted
@@ -178,38 +206,14 @@ impl<E: ?Sized> Producer<E> {
         Ok(())
     }
 
-    /// [`send_record`](Self::send_record) without waiting.
-    pub fn try_send_record(&self, record: Record) -> Result<(), SendError> {
-        record.check(&self.settings.limits)?;
-        let permit = match self.shared.buffer.try_acquire_many(permits_of(&record)) {
-            Ok(p) => p,
-            Err(tokio::sync::TryAcquireError::NoPermits) => {
-                return Err(SendError::QueueFull(record));
-            }
-            Err(tokio::sync::TryAcquireError::Closed) => return Err(SendError::Closed),
-        };
-        match self.tx.try_send(Msg::Record(record)) {
-            Ok(()) => {
-                permit.forget();
-                self.shared
-                    .counters
-                    .accepted
-                    .fetch_add(1, Ordering::Relaxed);
-                Ok(())
-            }
-            Err(mpsc::error::TrySendError::Full(Msg::Record(r))) => Err(SendError::QueueFull(r)),
-            Err(_) => Err(SendError::Closed),
-        }
-    }
-
     /// Sends what is batched now and waits until every record queued before this call is
     /// stored or has failed for good. Returns the records that failed for good since the last
     /// `flush` (none when an [`on_failure`](ProducerBuilder::on_failure) callback takes them).
     pub async fn flush(&self) -> Result<Vec<FailedRecord>, SendError> {
         let (reply, answer) = oneshot::channel();
-        self.tx
-            .send(Msg::Flush(reply))
-            .await
+        self.shared
+            .queue
+            .send(Msg::Flush(reply), false)
             .map_err(|_| SendError::Closed)?;
         answer.await.map_err(|_| SendError::Closed)
     }
@@ -218,9 +222,9 @@ impl<E: ?Sized> Producer<E> {
     /// the background task. Later `send`s fail with [`SendError::Closed`].
     pub async fn shutdown(&self) -> Result<ShutdownReport, SendError> {
         let (reply, answer) = oneshot::channel();
-        self.tx
-            .send(Msg::Shutdown(reply))
-            .await
+        self.shared
+            .queue
+            .send(Msg::Shutdown(reply), true)
             .map_err(|_| SendError::Closed)?;
         let failed = answer.await.map_err(|_| SendError::Closed)?;
         let handle = self.worker.lock().ok().and_then(|mut w| w.take());
@@ -256,9 +260,36 @@ impl<E: ?Sized> Producer<E> {
     }
 }
 
+impl<E: ?Sized> Drop for Producer<E> {
+    fn drop(&mut self) {
+        // What is open still goes (the task delivers what is queued, then ends).
+        self.shared.queue.close();
+    }
+}
+
 fn permits_of(record: &Record) -> u32 {
     // Checked against max_record_bytes (at most 10 MiB) before.
     u32::try_from(record.size()).unwrap_or(u32::MAX)
+}
+
+/// `permits` of `semaphore`: at once when they are free, else after sending the open batch
+/// (so that the task can make room) and waiting.
+async fn acquire<'a>(
+    shared: &Shared,
+    semaphore: &'a Semaphore,
+    permits: u32,
+) -> Result<SemaphorePermit<'a>, SendError> {
+    match semaphore.try_acquire_many(permits) {
+        Ok(permit) => Ok(permit),
+        Err(TryAcquireError::Closed) => Err(SendError::Closed),
+        Err(TryAcquireError::NoPermits) => {
+            shared.queue.seal();
+            semaphore
+                .acquire_many(permits)
+                .await
+                .map_err(|_: AcquireError| SendError::Closed)
+        }
+    }
 }
 
 /// Settings of a [`Producer`]; every one has a default that suits one stream of the stack.
@@ -448,12 +479,14 @@ impl ProducerBuilder {
         self.settings.check()?;
         let runtime = tokio::runtime::Handle::try_current().map_err(|_| ConfigError::NoRuntime)?;
         let settings = self.settings;
+        let (tx, rx) = mpsc::unbounded_channel();
         let shared = Arc::new(Shared {
             counters: Counters::default(),
             buffer: Semaphore::new(settings.max_buffered_bytes),
+            slots: Semaphore::new(settings.queue_capacity),
+            queue: Queue::new(settings.limits, tx),
             on_failure: self.on_failure,
         });
-        let (tx, rx) = mpsc::channel(settings.queue_capacity);
         let worker = Worker::new(
             rx,
             Arc::new(transport),
@@ -463,7 +496,6 @@ impl ProducerBuilder {
         );
         let handle = runtime.spawn(worker.run());
         Ok(Producer {
-            tx,
             shared,
             settings,
             stream,

@@ -425,3 +425,87 @@ fn building_needs_a_runtime_and_valid_settings() {
         "{err:?}"
     );
 }
+
+#[tokio::test]
+async fn a_queue_smaller_than_a_batch_does_not_wait_for_the_linger()
+-> Result<(), Box<dyn std::error::Error>> {
+    // `send` waiting for room sends the open batch, so the task can take it at once.
+    let memory = Memory::default();
+    let p: RecordProducer = ProducerBuilder::new("s")
+        .linger(Duration::from_secs(3600))
+        .queue_capacity(3)
+        .with_transport(memory.clone())?;
+    let sending = async {
+        for r in records(10, 10) {
+            p.send_record(r).await?;
+        }
+        p.flush().await
+    };
+    let failed = tokio::time::timeout(Duration::from_secs(5), sending).await??;
+    assert!(failed.is_empty());
+    assert_eq!(memory.stored.lock().expect("lock").len(), 10);
+    let calls = memory.calls.lock().expect("lock").clone();
+    assert!(calls.iter().all(|c| c.0 <= 3), "{calls:?}");
+    p.shutdown().await?;
+    Ok(())
+}
+
+#[tokio::test]
+async fn a_dropped_producer_still_delivers_its_open_batch() -> Result<(), Box<dyn std::error::Error>>
+{
+    let memory = Memory::default();
+    let p: RecordProducer = ProducerBuilder::new("s")
+        .linger(Duration::from_secs(3600))
+        .with_transport(memory.clone())?;
+    for r in records(7, 10) {
+        p.send_record(r).await?;
+    }
+    drop(p);
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
+    while memory.stored.lock().expect("lock").len() < 7 {
+        assert!(tokio::time::Instant::now() < deadline, "never delivered");
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_senders_and_flushes_lose_nothing() -> Result<(), Box<dyn std::error::Error>> {
+    let memory = Memory::default();
+    let p = Arc::new(
+        ProducerBuilder::new("s")
+            .linger(Duration::from_millis(2))
+            .max_batch_records(50)
+            .queue_capacity(100)
+            .with_transport::<Record>(memory.clone())?,
+    );
+    let mut tasks = Vec::new();
+    for t in 0..4 {
+        let p = Arc::clone(&p);
+        let memory = memory.clone();
+        tasks.push(tokio::spawn(async move {
+            for i in 0..500 {
+                let r = Record::new(vec![b'x'; 10], format!("t{t}-{i}"));
+                p.send_record(r).await?;
+                if i % 100 == 99 {
+                    // Everything this task sent so far is stored once flush returns.
+                    assert!(p.flush().await?.is_empty());
+                    let stored = memory.stored.lock().expect("lock").clone();
+                    let mine = stored
+                        .iter()
+                        .filter(|r| r.partition_key().starts_with(&format!("t{t}-")))
+                        .count();
+                    assert!(mine > i, "task {t}: {mine} stored after {} sent", i + 1);
+                }
+            }
+            Ok::<_, SendError>(())
+        }));
+    }
+    for t in tasks {
+        t.await??;
+    }
+    let report = p.shutdown().await?;
+    assert_eq!(report.stats.delivered, 2000);
+    assert_eq!(memory.stored.lock().expect("lock").len(), 2000);
+    Ok(())
+}

@@ -94,20 +94,21 @@ impl KinesisTransport {
 /// The request entries for `records` (copies of the data: the originals stay with the
 /// producer for retries).
 pub fn request_entries(records: &[Record]) -> Result<Vec<PutRecordsRequestEntry>, TransportError> {
-    records
-        .iter()
-        .map(|r| {
-            PutRecordsRequestEntry::builder()
-                .data(Blob::new(r.data()))
-                .partition_key(r.partition_key())
-                .build()
-                .map_err(|e| TransportError {
-                    code: None,
-                    message: format!("cannot build the request entry: {e}"),
-                    retryable: false,
-                })
-        })
-        .collect()
+    // Sized up front (collecting `Result`s would grow the vector step by step).
+    let mut entries = Vec::with_capacity(records.len());
+    for r in records {
+        let entry = PutRecordsRequestEntry::builder()
+            .data(Blob::new(r.data()))
+            .partition_key(r.partition_key())
+            .build()
+            .map_err(|e| TransportError {
+                code: None,
+                message: format!("cannot build the request entry: {e}"),
+                retryable: false,
+            })?;
+        entries.push(entry);
+    }
+    Ok(entries)
 }
 
 impl Transport for KinesisTransport {

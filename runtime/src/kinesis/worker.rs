@@ -1,13 +1,14 @@
-//! The producer's background task: takes records off the queue, packs them into batches
-//! within the PutRecords limits, seals a batch when it is full or has lingered, keeps at most
-//! `max_in_flight` calls going, resends only the entries that failed, and answers `flush` and
-//! `shutdown` once every record sent before them is settled (stored, or failed for good).
+//! The producer's background task: takes the batches `send` packed (see `queue`) off the
+//! channel, takes the open batch itself when it has lingered, keeps at most `max_in_flight`
+//! calls going, resends only the entries that failed, and answers `flush` and `shutdown` once
+//! every record sent before them is settled (stored, or failed for good).
 //!
-//! Memory is bounded twice: the queue holds at most `queue_capacity` records, and every
-//! record holds its size in permits of the `buffer` semaphore from `send` until it is settled,
-//! so queued, batched, in-flight and retrying records together stay within
-//! `max_buffered_bytes`. The task stops taking records while a sealed batch waits for a call
-//! slot, so a slow stream fills the queue and `send` waits: backpressure.
+//! Memory is bounded twice: every record holds a permit of the `slots` semaphore
+//! (`queue_capacity`) from `send` until the task takes its batch, and its size in permits of
+//! the `buffer` semaphore from `send` until it is settled, so open, queued, in-flight and
+//! retrying records together stay within `max_buffered_bytes`. The task stops taking batches
+//! while one waits for a call slot, so a slow stream fills the queue and `send` waits:
+//! backpressure.
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
@@ -20,13 +21,15 @@ use tokio::time::Instant;
 use super::backoff::Jitter;
 use super::config::{RetryPolicy, Settings, StreamTarget};
 use super::error::{FailedRecord, RecordError};
+use super::queue::Queue;
 use super::record::{Batch, Record};
 use super::transport::{EntryResult, Transport, retryable_code};
 
 /// What the producer asks of its task.
 pub(crate) enum Msg {
-    /// A checked record; its size is already taken from the `buffer` semaphore.
-    Record(Record),
+    /// Checked records within the PutRecords limits; each holds a `slots` permit and its
+    /// size in `buffer` permits.
+    Batch(Batch),
     /// Answer once every record queued before is settled, with the failures so far.
     Flush(oneshot::Sender<Vec<FailedRecord>>),
     /// Take nothing more, deliver what is queued, answer with the failures and stop.
@@ -41,6 +44,10 @@ pub(crate) struct Shared {
     pub(crate) counters: Counters,
     /// Permits = bytes (data plus partition keys) the producer may still hold.
     pub(crate) buffer: Semaphore,
+    /// Permits = records that may still wait for the task (`queue_capacity`).
+    pub(crate) slots: Semaphore,
+    /// The open batch and the channel to the task.
+    pub(crate) queue: Queue,
     pub(crate) on_failure: Option<OnFailure>,
 }
 
@@ -70,14 +77,13 @@ struct InFlight {
 }
 
 pub(crate) struct Worker {
-    rx: mpsc::Receiver<Msg>,
+    rx: mpsc::UnboundedReceiver<Msg>,
     transport: Arc<dyn Transport>,
     stream: Arc<StreamTarget>,
     settings: Settings,
     shared: Arc<Shared>,
-    /// The batch being filled, and when its first record arrived.
-    open: Batch,
-    opened_at: Option<Instant>,
+    /// When the open batch (on the sending side) has lingered.
+    deadline: Option<Instant>,
     /// Sealed batches waiting for a call slot, with their epoch.
     ready: VecDeque<(u64, Batch)>,
     inflight: JoinSet<Outcome>,
@@ -94,21 +100,19 @@ pub(crate) struct Worker {
 
 impl Worker {
     pub(crate) fn new(
-        rx: mpsc::Receiver<Msg>,
+        rx: mpsc::UnboundedReceiver<Msg>,
         transport: Arc<dyn Transport>,
         stream: Arc<StreamTarget>,
         settings: Settings,
         shared: Arc<Shared>,
     ) -> Self {
-        let open = Batch::with_capacity(settings.limits.max_batch_records);
         Worker {
             rx,
             transport,
             stream,
             settings,
             shared,
-            open,
-            opened_at: None,
+            deadline: None,
             ready: VecDeque::new(),
             inflight: JoinSet::new(),
             inflight_meta: HashMap::new(),
@@ -121,31 +125,47 @@ impl Worker {
     }
 
     pub(crate) async fn run(mut self) {
-        let mut inbox: Vec<Msg> = Vec::with_capacity(256);
+        let mut inbox: Vec<Msg> = Vec::new();
+        let shared = Arc::clone(&self.shared);
         loop {
             self.dispatch();
             if self.drained && self.is_idle() {
                 break;
             }
-            // Stop taking records while a sealed batch waits for a slot (backpressure).
+            // Stop taking batches while a sealed one waits for a slot (backpressure).
             let accept = !self.drained && self.ready.is_empty();
-            let deadline = self.opened_at.map(|t| t + self.settings.linger);
+            let deadline = self.deadline;
             tokio::select! {
                 biased;
                 Some(done) = self.inflight.join_next_with_id(), if !self.inflight.is_empty() => {
                     self.settle(done);
                 }
-                n = self.rx.recv_many(&mut inbox, 256), if accept => {
+                // One message at a time: a batch taken may fill the call slots.
+                n = self.rx.recv_many(&mut inbox, 1), if accept => {
                     if n == 0 {
                         self.drained = true;
-                        self.seal();
                     }
                     for msg in inbox.drain(..) {
                         self.handle(msg);
                     }
                 }
-                () = sleep_until(deadline), if deadline.is_some() && self.ready.is_empty() => {
-                    self.seal();
+                () = shared.queue.opened.notified(), if !self.drained => {
+                    self.deadline = shared.queue.deadline(self.settings.linger);
+                }
+                () = sleep_until(deadline), if deadline.is_some() && accept => {
+                    let (batch, next) = shared.queue.take_due(
+                        Instant::now(),
+                        self.settings.linger,
+                        &mut self.rx,
+                        &mut inbox,
+                    );
+                    self.deadline = next;
+                    for msg in inbox.drain(..) {
+                        self.handle(msg);
+                    }
+                    if let Some(batch) = batch {
+                        self.take(batch);
+                    }
                 }
             }
         }
@@ -165,24 +185,9 @@ impl Worker {
 
     fn handle(&mut self, msg: Msg) {
         match msg {
-            Msg::Record(record) => {
-                let limits = self.settings.limits;
-                if !self.open.fits(&record, &limits) {
-                    self.seal();
-                }
-                if self.open.is_empty() {
-                    self.opened_at = Some(Instant::now());
-                }
-                self.open.push(record);
-                if let Some(current) = self.epochs.back_mut() {
-                    current.1 += 1;
-                }
-                if self.open.is_full(&limits) {
-                    self.seal();
-                }
-            }
+            Msg::Batch(batch) => self.take(batch),
             Msg::Flush(reply) => {
-                self.seal();
+                // The sending side sealed the open batch just before.
                 let epoch = self.current_epoch();
                 self.flush_waiters.push((epoch, reply));
                 self.epochs.push_back((epoch + 1, 0));
@@ -200,16 +205,16 @@ impl Worker {
         self.epochs.back().map_or(0, |e| e.0)
     }
 
-    /// Moves the open batch to the ready queue.
-    fn seal(&mut self) {
-        if self.open.is_empty() {
+    /// Takes a batch off the sending side into the ready queue: its records leave the queue
+    /// (their `slots` permits return) and count in the current epoch.
+    fn take(&mut self, batch: Batch) {
+        if batch.is_empty() {
             return;
         }
-        let batch = std::mem::replace(
-            &mut self.open,
-            Batch::with_capacity(self.settings.limits.max_batch_records),
-        );
-        self.opened_at = None;
+        self.shared.slots.add_permits(batch.len());
+        if let Some(current) = self.epochs.back_mut() {
+            current.1 += batch.len();
+        }
         self.ready.push_back((self.current_epoch(), batch));
     }
 
@@ -237,7 +242,7 @@ impl Worker {
     }
 
     fn is_idle(&self) -> bool {
-        self.open.is_empty() && self.ready.is_empty() && self.inflight.is_empty()
+        self.ready.is_empty() && self.inflight.is_empty()
     }
 
     /// A batch task ended: release its bytes, count its records settled, keep its failures.
