@@ -239,14 +239,16 @@ impl Converter {
         }
         let rows = cols.first().map_or(0, Col::len);
         let mut cx = Cx::default();
-        let mut de = serde_json::Deserializer::from_slice(record);
-        let parsed = de
-            .deserialize_any(RecordVisitor {
-                conv: self,
-                cols: &mut *cols,
-                cx: &mut cx,
-            })
-            .and_then(|()| de.end());
+        // Valid UTF-8 (checked once for the whole record) lets the parser skip checking
+        // every string; other records take the byte path, which reports the bad bytes.
+        let parsed = match std::str::from_utf8(record) {
+            Ok(text) => self.parse(&mut serde_json::Deserializer::from_str(text), cols, &mut cx),
+            Err(_) => self.parse(
+                &mut serde_json::Deserializer::from_slice(record),
+                cols,
+                &mut cx,
+            ),
+        };
         let failure = match parsed {
             Err(e) => Some(Failure {
                 code: PARSE_ERROR,
@@ -264,6 +266,23 @@ impl Converter {
             findings: cx.findings,
             time_value: cx.time_value,
         })
+    }
+}
+
+impl Converter {
+    /// Parses one whole JSON value into `cols`, then checks that nothing follows it.
+    fn parse<'de, R: serde_json::de::Read<'de>>(
+        &self,
+        de: &mut serde_json::Deserializer<R>,
+        cols: &mut [Col],
+        cx: &mut Cx,
+    ) -> Result<(), serde_json::Error> {
+        de.deserialize_any(RecordVisitor {
+            conv: self,
+            cols,
+            cx,
+        })?;
+        de.end()
     }
 }
 
