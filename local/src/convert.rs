@@ -239,14 +239,16 @@ impl Converter {
         }
         let rows = cols.first().map_or(0, Col::len);
         let mut cx = Cx::default();
-        let mut de = serde_json::Deserializer::from_slice(record);
-        let parsed = de
-            .deserialize_any(RecordVisitor {
-                conv: self,
-                cols: &mut *cols,
-                cx: &mut cx,
-            })
-            .and_then(|()| de.end());
+        // Valid UTF-8 (checked once for the whole record) lets the parser skip checking
+        // every string; other records take the byte path, which reports the bad bytes.
+        let parsed = match std::str::from_utf8(record) {
+            Ok(text) => self.parse(&mut serde_json::Deserializer::from_str(text), cols, &mut cx),
+            Err(_) => self.parse(
+                &mut serde_json::Deserializer::from_slice(record),
+                cols,
+                &mut cx,
+            ),
+        };
         let failure = match parsed {
             Err(e) => Some(Failure {
                 code: PARSE_ERROR,
@@ -264,6 +266,23 @@ impl Converter {
             findings: cx.findings,
             time_value: cx.time_value,
         })
+    }
+}
+
+impl Converter {
+    /// Parses one whole JSON value into `cols`, then checks that nothing follows it.
+    fn parse<'de, R: serde_json::de::Read<'de>>(
+        &self,
+        de: &mut serde_json::Deserializer<R>,
+        cols: &mut [Col],
+        cx: &mut Cx,
+    ) -> Result<(), serde_json::Error> {
+        de.deserialize_any(RecordVisitor {
+            conv: self,
+            cols,
+            cx,
+        })?;
+        de.end()
     }
 }
 
@@ -369,7 +388,7 @@ impl<'de> Visitor<'de> for RecordVisitor<'_> {
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> DeResult<(), A::Error> {
         let conv = self.conv;
         let rows = self.cols.first().map_or(0, Col::len);
-        let mut seen = vec![false; conv.columns.len()];
+        let mut seen = Seen::new(conv.columns.len());
         let mut first = true;
         while let Some(key) = map.next_key_seed(KeySeed)? {
             if first && key == NUMBER_TOKEN {
@@ -382,7 +401,7 @@ impl<'de> Visitor<'de> for RecordVisitor<'_> {
                 map.next_value::<IgnoredAny>()?;
                 continue;
             };
-            if seen[i] {
+            if seen.get(i) {
                 map.next_value::<IgnoredAny>()?;
                 self.cx.fail(
                     &conv.columns[i].node.path,
@@ -390,7 +409,7 @@ impl<'de> Visitor<'de> for RecordVisitor<'_> {
                 );
                 continue;
             }
-            seen[i] = true;
+            seen.set(i);
             if conv.time_column == Some(i) && key == conv.time_key.as_str() {
                 let value: TimeProbe = map.next_value_seed(TimeProbeSeed {
                     node: &conv.columns[i].node,
@@ -408,7 +427,7 @@ impl<'de> Visitor<'de> for RecordVisitor<'_> {
         }
         for (i, col) in self.cols.iter_mut().enumerate() {
             let member = &conv.columns[i];
-            if !seen[i] {
+            if !seen.get(i) {
                 col.push_null();
             }
             if member.required && !col.valid.get(rows).copied().unwrap_or(false) {
@@ -739,8 +758,61 @@ fn push_int(data: &mut Data, n: i64) -> bool {
 /// The unscaled value of a decimal literal (`12.5` as decimal(12,2) → 1250).
 pub fn decimal_units(text: &str, precision: u8, scale: u8) -> Result<i128, String> {
     let canonical = eventlake_schema::example::canonical_decimal(text, precision, scale)?;
-    let digits: String = canonical.chars().filter(|c| *c != '.').collect();
-    digits.parse::<i128>().map_err(|e| e.to_string())
+    // `[-]digits[.digits]`: read without building another string.
+    let (neg, digits) = match canonical.strip_prefix('-') {
+        Some(rest) => (true, rest),
+        None => (false, canonical.as_str()),
+    };
+    let mut units: i128 = 0;
+    for b in digits.bytes().filter(|b| *b != b'.') {
+        if !b.is_ascii_digit() {
+            return Err(format!("`{canonical}` is not a plain decimal number"));
+        }
+        units = units
+            .checked_mul(10)
+            .and_then(|u| u.checked_add(i128::from(b - b'0')))
+            .ok_or_else(|| format!("`{canonical}` does not fit 128 bits"))?;
+    }
+    Ok(if neg { -units } else { units })
+}
+
+/// Which members of an object have been read: bits on the stack for up to 128 members
+/// (no allocation per object), a vector beyond.
+enum Seen {
+    Bits(u128),
+    Many(Vec<bool>),
+}
+
+impl Seen {
+    fn new(members: usize) -> Self {
+        if members <= 128 {
+            Self::Bits(0)
+        } else {
+            Self::Many(vec![false; members])
+        }
+    }
+
+    fn get(&self, i: usize) -> bool {
+        match self {
+            Self::Bits(bits) => i < 128 && (bits >> i) & 1 == 1,
+            Self::Many(v) => v.get(i).copied().unwrap_or(false),
+        }
+    }
+
+    fn set(&mut self, i: usize) {
+        match self {
+            Self::Bits(bits) => {
+                if i < 128 {
+                    *bits |= 1 << i;
+                }
+            }
+            Self::Many(v) => {
+                if let Some(s) = v.get_mut(i) {
+                    *s = true;
+                }
+            }
+        }
+    }
 }
 
 impl<'de> Visitor<'de> for ValueVisitor<'_, '_> {
@@ -829,12 +901,12 @@ impl ValueVisitor<'_, '_> {
     ) -> Result<(), A::Error> {
         match (&self.node.kind, &mut self.col.data) {
             (Kind::Struct(members), Data::Struct { children, .. }) => {
-                let mut seen = vec![false; members.len()];
+                let mut seen = Seen::new(members.len());
                 let mut key = first;
                 while let Some(k) = key {
                     match find_member(members, &k) {
-                        Some(i) if !seen[i] => {
-                            seen[i] = true;
+                        Some(i) if !seen.get(i) => {
+                            seen.set(i);
                             map.next_value_seed(ValueSeed {
                                 node: &members[i].node,
                                 col: &mut children[i],
@@ -855,7 +927,7 @@ impl ValueVisitor<'_, '_> {
                     key = map.next_key_seed(KeySeed)?;
                 }
                 for (i, c) in children.iter_mut().enumerate() {
-                    if !seen[i] {
+                    if !seen.get(i) {
                         c.push_null();
                     }
                 }

@@ -394,14 +394,16 @@ impl Stage {
         let mut w = self.create(&dir, "")?;
         let mut hasher = Hasher::default();
         hasher.write(self.event.as_bytes());
-        for r in records {
+        // The error (and its path text) is built only on failure, not once per record.
+        let written: std::io::Result<()> = records.iter().try_for_each(|r| {
             hasher.write(r);
-            w.write_all(r).map_err(Error::io(&dir))?;
+            w.write_all(r)?;
             if r.last() != Some(&b'\n') {
-                w.write_all(b"\n").map_err(Error::io(&dir))?;
+                w.write_all(b"\n")?;
             }
-        }
-        w.flush().map_err(Error::io(&dir))?;
+            Ok(())
+        });
+        written.and_then(|()| w.flush()).map_err(Error::io(&dir))?;
         Ok(hasher.finish())
     }
 

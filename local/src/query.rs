@@ -60,7 +60,7 @@ impl LakeQuery {
         let ctx = SessionContext::new_with_config(config);
         let mut tables = Vec::new();
         for event in &schema.events {
-            let data_schema = Arc::new(event_schema(event));
+            let data_schema = Arc::new(query_schema(event));
             let partition_cols: Vec<(String, DataType)> = event
                 .partition_columns()
                 .iter()
@@ -110,6 +110,23 @@ impl LakeQuery {
             df.collect().await.map_err(query_err)
         })
     }
+}
+
+/// The table schema of an event for DataFusion: the files' schema ([`event_schema`]) with
+/// top-level text columns read as `Utf8View`, which decodes dictionary pages without
+/// copying and groups, compares and sorts short strings faster than `Utf8`. Values and
+/// their rendering are unchanged; nested text stays `Utf8`.
+fn query_schema(event: &eventlake_schema::Event) -> arrow::datatypes::Schema {
+    let files = event_schema(event);
+    let fields: Vec<arrow::datatypes::FieldRef> = files
+        .fields()
+        .iter()
+        .map(|f| match f.data_type() {
+            DataType::Utf8 => Arc::new(f.as_ref().clone().with_data_type(DataType::Utf8View)),
+            _ => f.clone(),
+        })
+        .collect();
+    arrow::datatypes::Schema::new_with_metadata(fields, files.metadata().clone())
 }
 
 /// Column that carries the unnested element in the rewritten query.

@@ -16,32 +16,100 @@
 
 use std::ops::Range;
 
+/// Inputs smaller than this are cut on the calling thread.
+const PARALLEL_MIN_BYTES: usize = 8 << 20;
+
 /// Byte ranges of the records in `input`, in order.
+///
+/// Large inputs are cut into pieces at line starts, one per core, each split on its own
+/// thread; a piece's records are kept only when the previous piece's last record ended
+/// exactly at the piece's start (the sequential scan would then be in the same state
+/// there). Otherwise (a record spans the cut, as in pretty-printed input) the rest is
+/// split sequentially, so the result is always that of the sequential scan.
 pub fn split_records(input: &[u8]) -> Vec<Range<usize>> {
-    let mut out = Vec::new();
-    let mut i = 0;
+    let threads = std::thread::available_parallelism().map_or(1, usize::from);
+    split_pieces(input, threads.min(input.len() / PARALLEL_MIN_BYTES).max(1))
+}
+
+/// The sequential scan's result, computed in `pieces` pieces on as many threads.
+fn split_pieces(input: &[u8], pieces: usize) -> Vec<Range<usize>> {
     let n = input.len();
-    while i < n {
+    if pieces <= 1 {
+        return split_from(input, 0, n).0;
+    }
+    // Piece starts: just after the first newline at or after k·n/pieces.
+    let mut bounds = vec![0];
+    for k in 1..pieces {
+        let at = (n / pieces * k).max(bounds.last().copied().unwrap_or(0));
+        let b = input
+            .get(at..)
+            .and_then(|rest| rest.iter().position(|b| *b == b'\n'))
+            .map_or(n, |p| at + p + 1);
+        bounds.push(b);
+    }
+    bounds.push(n);
+    bounds.dedup();
+    let results: Option<Vec<(Vec<Range<usize>>, usize)>> = std::thread::scope(|s| {
+        let handles: Vec<_> = bounds
+            .windows(2)
+            .skip(1)
+            .map(|w| {
+                let (from, until) = (w[0], w[1]);
+                s.spawn(move || split_from(input, from, until))
+            })
+            .collect();
+        let first = split_from(input, 0, bounds.get(1).copied().unwrap_or(n));
+        let mut all = vec![first];
+        for h in handles {
+            all.push(h.join().ok()?);
+        }
+        Some(all)
+    });
+    let Some(results) = results else {
+        // A piece's thread failed (there is no panic path): scan on this thread.
+        return split_from(input, 0, n).0;
+    };
+    let mut out: Vec<Range<usize>> = Vec::with_capacity(results.iter().map(|r| r.0.len()).sum());
+    let mut end = 0;
+    for (k, (ranges, piece_end)) in results.into_iter().enumerate() {
+        if bounds.get(k) != Some(&end) {
+            out.extend(split_from(input, end, n).0);
+            return out;
+        }
+        out.extend(ranges);
+        end = piece_end;
+    }
+    out
+}
+
+/// The sequential scan from `from` (a position where a record may start) while the
+/// position is before `until`: the records found and the position where the scan stopped
+/// (at or after `until`).
+fn split_from(input: &[u8], from: usize, until: usize) -> (Vec<Range<usize>>, usize) {
+    let mut out = Vec::new();
+    let mut i = from;
+    let n = input.len();
+    let until = until.min(n);
+    while i < until {
         let b = input[i];
         if b.is_ascii_whitespace() {
             i += 1;
             continue;
         }
-        let line_end = memchr_newline(input, i);
         let end = if b == b'{' || b == b'[' {
             match balanced_end(input, i) {
                 Some(e) => e,
-                None => line_end,
+                None => memchr_newline(input, i),
             }
         } else {
-            line_end
+            memchr_newline(input, i)
         };
         // A bracketed record that closed on a later line but left garbage right after the
         // start line's content is still one record: the conversion reports the syntax.
         out.push(i..end);
         i = end;
     }
-    out
+    (out, i)
 }
 
 fn memchr_newline(input: &[u8], from: usize) -> usize {
@@ -109,6 +177,32 @@ mod tests {
             parts("{\n  \"a\": 1\n}\n\n{\"b\":[1,{}]}"),
             ["{\n  \"a\": 1\n}", "{\"b\":[1,{}]}"]
         );
+    }
+
+    #[test]
+    fn parallel_split_equals_sequential() {
+        let mut ndjson = String::new();
+        for i in 0..2000 {
+            ndjson.push_str(&format!("{{\"a\":{i},\"s\":\"x}}{{\\\"\"}}\n"));
+            if i % 7 == 0 {
+                ndjson.push_str("\n  \n");
+            }
+            if i % 11 == 0 {
+                ndjson.push_str("{\"b\":[1,\n2]}{\"c\":1} tail\n{\"open\":\"x\n");
+            }
+        }
+        let pretty = "{\n  \"a\": [\n    {\"b\": 1}\n  ]\n}\n".repeat(500);
+        for input in [ndjson.as_str(), pretty.as_str(), "", "\n\n", "{\n"] {
+            let seq = split_from(input.as_bytes(), 0, input.len()).0;
+            for pieces in [2, 3, 8, 64] {
+                assert_eq!(
+                    split_pieces(input.as_bytes(), pieces),
+                    seq,
+                    "{pieces} pieces"
+                );
+            }
+            assert_eq!(split_records(input.as_bytes()), seq);
+        }
     }
 
     #[test]

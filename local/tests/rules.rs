@@ -197,6 +197,26 @@ fn numbers_are_range_and_precision_checked() {
 }
 
 #[test]
+fn decimal_literals_become_unscaled_units() {
+    use eventlake_local::convert::decimal_units;
+    assert_eq!(decimal_units("12.5", 12, 2), Ok(1250));
+    assert_eq!(decimal_units("-12.05", 12, 2), Ok(-1205));
+    assert_eq!(decimal_units("-0.00", 5, 2), Ok(0));
+    assert_eq!(decimal_units("+007", 3, 0), Ok(7));
+    assert_eq!(decimal_units("1e3", 12, 2).ok(), None);
+    assert_eq!(decimal_units("1.234", 12, 2).ok(), None);
+    let max = "9".repeat(38);
+    assert_eq!(
+        decimal_units(&max, 38, 0),
+        Ok(max.parse::<i128>().unwrap_or(0))
+    );
+    assert_eq!(
+        decimal_units(&format!("-{max}"), 38, 0),
+        Ok(-max.parse::<i128>().unwrap_or(0))
+    );
+}
+
+#[test]
 fn empty_non_object_and_invalid_records_fail_with_firehose_codes() {
     let lake = ingest(
         &shop(),
