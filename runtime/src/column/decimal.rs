@@ -36,18 +36,6 @@ pub(super) fn push_decimal(buf: &mut Vec<u8>, value: &rust_decimal::Decimal) {
 mod tests {
     use super::*;
 
-    /// splitmix64.
-    fn bits(seed: u64, count: usize) -> impl Iterator<Item = u64> {
-        let mut state = seed;
-        (0..count).map(move |_| {
-            state = state.wrapping_add(0x9E37_79B9_7F4A_7C15);
-            let mut z = state;
-            z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-            z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-            z ^ (z >> 31)
-        })
-    }
-
     #[test]
     fn decimals_match_display() {
         use rust_decimal::Decimal;
@@ -72,7 +60,7 @@ mod tests {
             Decimal::from_i128_with_scale(79_228_162_514_264_337_593_543_950_335, 28),
             "12345678901234567890.123456789".parse().unwrap_or_default(),
         ];
-        for b in bits(4, 20_000) {
+        for b in crate::column::test_bits(4, 20_000) {
             let scale = (b % 29) as u32;
             let m = i128::from(b as i64) * i128::from((b >> 7) as u32);
             cases.push(Decimal::from_i128_with_scale(m, scale));

@@ -181,18 +181,6 @@ mod tests {
         String::from_utf8(buf).expect("ASCII")
     }
 
-    /// splitmix64.
-    fn random(seed: u64, count: usize) -> impl Iterator<Item = u64> {
-        let mut state = seed;
-        (0..count).map(move |_| {
-            state = state.wrapping_add(0x9E37_79B9_7F4A_7C15);
-            let mut z = state;
-            z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-            z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-            z ^ (z >> 31)
-        })
-    }
-
     #[test]
     fn known_values() {
         let cases = [
@@ -240,14 +228,14 @@ mod tests {
         for v in special {
             assert_eq!(text(v), v.to_string(), "{v:e}");
         }
-        for b in random(1, 300_000) {
+        for b in crate::column::test_bits(1, 300_000) {
             let v = f64::from_bits(b);
             if v.is_finite() {
                 assert_eq!(text(v), v.to_string(), "{b:#x}");
             }
         }
         // Short decimals and binary fractions (where ties live) and integers.
-        for r in random(2, 100_000) {
+        for r in crate::column::test_bits(2, 100_000) {
             let v = (r % 2_000_000_000) as f64 / 1000.0 - 1e6;
             assert_eq!(text(v), v.to_string());
             let w = ((r >> 8) % (1 << 53)) as f64 / f64::from(1u32 << (r % 32));
@@ -262,7 +250,7 @@ mod tests {
         for v in [f32::MAX, f32::MIN_POSITIVE, 1e-45, 1e10, 0.3, 16_777_216.0] {
             assert_eq!(text(v), v.to_string(), "{v:e}");
         }
-        for b in random(3, 300_000) {
+        for b in crate::column::test_bits(3, 300_000) {
             let v = f32::from_bits(b as u32);
             if v.is_finite() {
                 assert_eq!(text(v), v.to_string(), "{b:#x}");

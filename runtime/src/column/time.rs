@@ -110,6 +110,22 @@ pub(super) fn civil_from_days(z: i64) -> (i64, u32, u32) {
 mod tests {
     use super::*;
 
+    /// The runtime keeps its own copy (producers do not depend on the schema crate); it must
+    /// agree with the schema's, which the generator and the local lake use.
+    #[test]
+    fn civil_dates_agree_with_the_schema_crate() {
+        for z in (-800_000..=3_000_000)
+            .step_by(7)
+            .chain([-719_468, -1, 0, 1, 2_932_896])
+        {
+            assert_eq!(
+                civil_from_days(z),
+                eventlake_schema::time::civil_from_days(z),
+                "day {z}"
+            );
+        }
+    }
+
     fn timestamp(secs: i64, nanos: u32) -> String {
         let mut buf = Vec::new();
         push_timestamp(&mut buf, secs, nanos);
