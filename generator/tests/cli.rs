@@ -2,22 +2,8 @@
 //! `schema-json`, `validate`, and `gen` refusing to write anything for an invalid schema.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
 
-use crate::common::repo_root;
-
-fn eventlake(args: &[&str], cwd: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_eventlake"))
-        .args(args)
-        .current_dir(cwd)
-        .env("NO_COLOR", "1")
-        .output()
-        .expect("the binary runs")
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
+use crate::common::{eventlake, repo_root, text};
 
 fn fixtures(kind: &str) -> Vec<PathBuf> {
     let dir = repo_root().join("schema/tests/fixtures").join(kind);

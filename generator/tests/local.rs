@@ -3,30 +3,14 @@
 //! what was ingested; and the `local ingest`, `local query` and `demo` commands as a user
 //! meets them.
 
-use std::path::Path;
-use std::process::{Command, Output};
-
 use eventlake_cli::local_cmd::all_starter_queries;
 use eventlake_local::query::{Format, LakeQuery, render, split_statements};
 use eventlake_local::{IngestOptions, fake, ingest_bytes};
 
-use crate::common::{load, render_to_dir, repo_root, valid_lakes};
+use crate::common::{eventlake, load, render_to_dir, repo_root, text, valid_lakes};
 
 /// Fake events per event type.
 const N: usize = 40;
-
-fn eventlake(args: &[&str], cwd: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_eventlake"))
-        .args(args)
-        .current_dir(cwd)
-        .env("NO_COLOR", "1")
-        .output()
-        .expect("the binary runs")
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
 
 /// The last CSV column of every data row, as a number.
 fn counts(csv: &str) -> Vec<usize> {

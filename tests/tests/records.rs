@@ -65,6 +65,18 @@ fn order() -> OrderPlaced {
     }
 }
 
+/// An order with only its required columns.
+fn minimal_order() -> OrderPlaced {
+    OrderPlaced {
+        items: None,
+        shipping: None,
+        attributes: None,
+        currency: None,
+        is_test: None,
+        ..order()
+    }
+}
+
 fn payment() -> PaymentCaptured {
     PaymentCaptured {
         payment_id: "payment_id example".into(),
@@ -258,12 +270,7 @@ fn records_equal_the_schema_samples() {
 #[test]
 fn every_record_validates_against_its_json_schema() {
     let schema = schema();
-    let mut minimal = order();
-    minimal.items = None;
-    minimal.shipping = None;
-    minimal.attributes = None;
-    minimal.currency = None;
-    minimal.is_test = None;
+    let minimal = minimal_order();
     let mut precise = order();
     precise.occurred_at = ts("2024-05-01T09:30:00.123456789Z");
     precise.total = dec("-9999999999.99");
@@ -364,12 +371,7 @@ fn event_constants_and_partition_keys() {
 #[test]
 fn records_ingest_into_the_local_lake_without_errors() {
     let schema = schema();
-    let mut minimal = order();
-    minimal.items = None;
-    minimal.shipping = None;
-    minimal.attributes = None;
-    minimal.currency = None;
-    minimal.is_test = None;
+    let minimal = minimal_order();
     let batches: Vec<(&str, Vec<Vec<u8>>)> = vec![
         (
             OrderPlaced::EVENT,

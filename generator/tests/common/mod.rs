@@ -4,9 +4,25 @@
 #![allow(dead_code, reason = "each test module uses a different subset")]
 
 use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
 
 use eventlake_cli::{RenderOptions, output::Artifact, render_all};
 use eventlake_schema::Schema;
+
+/// Runs the `eventlake` binary in `cwd` without colours.
+pub fn eventlake(args: &[&str], cwd: &Path) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_eventlake"))
+        .args(args)
+        .current_dir(cwd)
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("the binary runs")
+}
+
+/// Output bytes as text.
+pub fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
 
 /// The repository root.
 pub fn repo_root() -> PathBuf {

@@ -157,9 +157,12 @@ def cmd_jq(request):
     import jq
 
     answer = {}
+    compiled = {}  # one compilation per distinct query
     for case in request["cases"]:
         try:
-            result = jq.compile(case["query"]).input_value(case["record"]).first()
+            if case["query"] not in compiled:
+                compiled[case["query"]] = jq.compile(case["query"])
+            result = compiled[case["query"]].input_value(case["record"]).first()
             answer[case["id"]] = {"result": result, "error": None}
         except Exception as e:  # a failing query is an answer, not a crash
             answer[case["id"]] = {"result": None, "error": str(e)}
