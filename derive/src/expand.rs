@@ -1,15 +1,20 @@
 //! The expansion: from a derive input to the impls, or to spanned errors.
 //!
 //! Rules of this module:
-//! - every expansion is wrapped in `const _: () = { … };` and names runtime items by absolute
-//!   path (`::eventlake::…`, or the `crate = "…"` override);
+//! - runtime items are named by absolute path (`::eventlake::…`, or the `crate = "…"`
+//!   override); `DatalakeEvent` expands to one impl at the crate's level (no `const _: () =
+//!   { … }` around it, which would be one more body per struct for rustc to check), and the
+//!   nested derives' impls sit in such a block;
 //! - the first expansion in a crate that finds a schema file names it and the
 //!   `EVENTLAKE_SCHEMA` variable (`include_bytes!`, `option_env!`), even when the file is
 //!   invalid, so cargo rebuilds the crate when either changes (see `locate::first_dependency`);
-//! - type compatibility is left to rustc, and each column costs one call in one function per
-//!   struct: `__eventlake_columns<total, …>` has a type parameter named after each column and
-//!   calls the shared runtime trait of the column's Glue type family
-//!   (`eventlake::column::check::IsDecimal::<total, 12, 2>::write(&__s.total, …)`), whose
+//! - the `DatalakeEvent` impl is one constant (`__META`) and one method (`__columns`); the
+//!   trait provides `LAKE`, `EVENT`, `STREAM`, `SCHEMA_FINGERPRINT`, `partition_key` and
+//!   `to_record` from them. `scripts/bench-derive-floor` measures what rustc spends on it;
+//! - type compatibility is left to rustc, and each column costs one call in one function
+//!   nested in `__columns`: `__eventlake_columns<r#total, …>` has a type parameter named after
+//!   each column and calls the shared runtime trait of the column's Glue type family
+//!   (`eventlake::column::check::IsDecimal::<r#total, 12, 2>::write(&__s.total, …)`), whose
 //!   `#[diagnostic::on_unimplemented]` message prints the column name from that parameter.
 //!   The argument's tokens carry the field type's first and last spans, so the one error of a
 //!   mismatch is reported at the field's type. Nothing is declared per column, so rustc has no
@@ -63,6 +68,14 @@ pub fn derive(kind: Kind, input: TokenStream) -> TokenStream {
     let errs = errors.to_compile_errors();
     if body.is_empty() {
         return errs;
+    }
+    if kind == Kind::Event {
+        // One impl at the crate's level, no `const _` block: that block is a body of its own
+        // for rustc to check, for every struct (docs/benchmarks.md, "Derive").
+        return quote! {
+            #errs
+            #body
+        };
     }
     quote! {
         #errs
@@ -314,35 +327,34 @@ impl Cx<'_> {
             quote!(::<#(#units),*>)
         });
         quote! {
-            use #p as __eventlake_p;
-            #traits
-            fn __eventlake_columns<#(#lifetimes,)* #(#params),*>(
-                __s: &#ident #ty_g,
-                __out: ::core::option::Option<&mut __eventlake_p::JsonWriter>,
-            ) -> ::std::string::String #where_c {
-                let ::core::option::Option::Some(__out) = __out else {
-                    return #key;
-                };
-                #writes
-                ::std::string::String::new()
-            }
             #[automatically_derived]
+            #[allow(unused_qualifications, clippy::all)]
             impl #impl_g #k::DatalakeEvent for #ident #ty_g #where_c {
-                const LAKE: &'static str = #lake;
-                const EVENT: &'static str = #event;
-                const STREAM: &'static str = #stream;
-                const SCHEMA_FINGERPRINT: &'static str = #fingerprint;
-
-                fn partition_key(&self) -> ::std::string::String {
-                    __eventlake_columns #turbofish (self, ::core::option::Option::None)
-                }
-
-                fn to_record(&self) -> ::std::vec::Vec<u8> {
-                    let mut __writer = __eventlake_p::JsonWriter::with_capacity(#capacity);
-                    __writer.begin_object();
-                    __eventlake_columns #turbofish (self, ::core::option::Option::Some(&mut __writer));
-                    __writer.end_object();
-                    __writer.into_bytes()
+                const __META: #p::EventMeta = #p::EventMeta {
+                    lake: #lake,
+                    event: #event,
+                    stream: #stream,
+                    fingerprint: #fingerprint,
+                    capacity: #capacity,
+                };
+                fn __columns(
+                    &self,
+                    __out: ::core::option::Option<&mut #p::JsonWriter>,
+                ) -> ::std::string::String {
+                    #traits
+                    #[allow(non_camel_case_types, non_snake_case)]
+                    fn __eventlake_columns<#(#lifetimes,)* #(#params),*>(
+                        __s: &#ident #ty_g,
+                        __out: ::core::option::Option<&mut #p::JsonWriter>,
+                    ) -> ::std::string::String #where_c {
+                        use #p as __eventlake_p;
+                        let ::core::option::Option::Some(__out) = __out else {
+                            return #key;
+                        };
+                        #writes
+                        ::std::string::String::new()
+                    }
+                    __eventlake_columns #turbofish (self, __out)
                 }
             }
         }
@@ -465,18 +477,19 @@ fn family(ty: &Type, enum_values: &[String]) -> Option<(&'static str, TokenStrea
     })
 }
 
-/// The type parameter standing for a column in the shared checks: the column name itself
-/// (raw for keywords), which rustc prints in the `on_unimplemented` message. `None` when the
-/// name cannot be one (`self`, `crate`, `super`) or would hide the struct's name in the
+/// The type parameter standing for a column in the shared checks: the column name itself,
+/// which rustc prints in the `on_unimplemented` message. Always a raw identifier (`r#total`):
+/// column names are `[a-z][a-z0-9_]*`, so some are Rust keywords, rustc prints raw names
+/// without `r#`, and no keyword list is needed (nor `syn`'s parser, per column). `None` when
+/// the name cannot be one (`self`, `crate`, `super`) or would hide the struct's name in the
 /// function's signature. Nothing else inside that function is named by a relative path.
 fn column_param(name: &str, struct_ident: &syn::Ident) -> Option<syn::Ident> {
-    if matches!(name, "self" | "Self" | "crate" | "super" | "_") || struct_ident == name {
+    let valid = name.starts_with(|c: char| c.is_ascii_alphabetic())
+        && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+    if !valid || matches!(name, "self" | "Self" | "crate" | "super") || struct_ident == name {
         return None;
     }
-    match syn::parse_str::<syn::Ident>(name) {
-        Ok(ident) => Some(ident),
-        Err(_) => Some(syn::Ident::new_raw(name, Span::call_site())),
-    }
+    Some(syn::Ident::new_raw(name, Span::call_site()))
 }
 
 /// `&__s.field`, with `&` at the first token of the field's type and `field` at its last:
@@ -485,9 +498,7 @@ fn column_param(name: &str, struct_ident: &syn::Ident) -> Option<syn::Ident> {
 /// the first token's span, for the rest of the call.
 fn field_arg(ty: &syn::Type, ident: &syn::Ident) -> (Span, TokenStream) {
     use proc_macro2::{Punct, Spacing, TokenTree};
-    let mut tokens = ty.to_token_stream().into_iter();
-    let first = tokens.next().map_or_else(Span::call_site, |t| t.span());
-    let last = tokens.last().map_or(first, |t| t.span());
+    let (first, last) = type_spans(ty);
     let mut amp = Punct::new('&', Spacing::Alone);
     amp.set_span(first);
     let mut dot = Punct::new('.', Spacing::Alone);
@@ -501,6 +512,36 @@ fn field_arg(ty: &syn::Type, ident: &syn::Ident) -> (Span, TokenStream) {
         TokenTree::Ident(member),
     ];
     (first, arg.into_iter().collect())
+}
+
+/// The spans of a type's first and last tokens. Plain paths and references (nearly every
+/// field) are read from syn's tree; anything else is turned back into tokens, which costs a
+/// round trip through the compiler per token.
+fn type_spans(ty: &syn::Type) -> (Span, Span) {
+    match ty {
+        syn::Type::Path(p) if p.qself.is_none() => {
+            let segments = &p.path.segments;
+            let first = match (&p.path.leading_colon, segments.first()) {
+                (Some(colon), _) => Some(colon.spans[0]),
+                (None, seg) => seg.map(|seg| seg.ident.span()),
+            };
+            let last = segments.last().and_then(|seg| match &seg.arguments {
+                syn::PathArguments::None => Some(seg.ident.span()),
+                syn::PathArguments::AngleBracketed(a) => Some(a.gt_token.span),
+                syn::PathArguments::Parenthesized(_) => None,
+            });
+            first.zip(last).unwrap_or_else(|| token_spans(ty))
+        }
+        syn::Type::Reference(r) => (r.and_token.span, type_spans(&r.elem).1),
+        _ => token_spans(ty),
+    }
+}
+
+fn token_spans(ty: &syn::Type) -> (Span, Span) {
+    let mut tokens = ty.to_token_stream().into_iter();
+    let first = tokens.next().map_or_else(Span::call_site, |t| t.span());
+    let last = tokens.last().map_or(first, |t| t.span());
+    (first, last)
 }
 
 /// A local trait for one column, implemented for the Rust types of its Glue type, whose

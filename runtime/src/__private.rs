@@ -7,6 +7,21 @@ pub use crate::glue;
 pub use crate::{DatalakeEnum, DatalakeEvent, DatalakeStruct};
 
 use std::hash::{BuildHasher, Hasher};
+
+/// What the schema says about one event, for [`DatalakeEvent`]'s provided constants.
+#[derive(Debug, Clone, Copy)]
+pub struct EventMeta {
+    /// `[lake] name`.
+    pub lake: &'static str,
+    /// The event name.
+    pub event: &'static str,
+    /// `<lake>-<event>`.
+    pub stream: &'static str,
+    /// `Event::fingerprint` of eventlake-schema.
+    pub fingerprint: &'static str,
+    /// A first guess at the record's size in bytes.
+    pub capacity: usize,
+}
 use std::sync::atomic::{AtomicU64, Ordering};
 
 /// A random, process-unique partition key (32 hex digits), for events without a

@@ -124,25 +124,45 @@ pub use eventlake_derive::{DatalakeEnum, DatalakeEvent, DatalakeStruct};
 
 /// An event of the lake, checked against events.toml at compile time.
 ///
-/// Derive it; the derive fills in every item from the schema.
+/// Derive it; the derive fills in every item from the schema. The derive implements only the
+/// two hidden items; the rest are provided from them (one constant and one method per struct
+/// keep the expansion, and so `cargo check` of a producer crate, small: docs/benchmarks.md).
 pub trait DatalakeEvent {
+    /// Everything the schema says about the event, as one constant.
+    #[doc(hidden)]
+    const __META: __private::EventMeta;
+
     /// The lake name (`[lake] name`).
-    const LAKE: &'static str;
+    const LAKE: &'static str = Self::__META.lake;
     /// The event name (`[events.<name>]`), also the Glue table name.
-    const EVENT: &'static str;
+    const EVENT: &'static str = Self::__META.event;
     /// The logical name of the event's Kinesis stream, `<lake>-<event>`. The deployed
     /// stream's name adds the environment; see the stack outputs.
-    const STREAM: &'static str;
+    const STREAM: &'static str = Self::__META.stream;
     /// Fingerprint of the event's columns when the producer was compiled: it changes exactly
     /// when what a producer must send changes (see `Event::fingerprint` in eventlake-schema).
-    const SCHEMA_FINGERPRINT: &'static str;
+    const SCHEMA_FINGERPRINT: &'static str = Self::__META.fingerprint;
+
+    /// Writes the columns into `Some(out)` (returning an empty string), or, given `None`,
+    /// returns the partition key. One function for both, so a partition-key column with the
+    /// wrong type is one error, not two.
+    #[doc(hidden)]
+    fn __columns(&self, out: Option<&mut __private::JsonWriter>) -> String;
 
     /// The Kinesis partition key: the value of the schema's `partition_key` field, or a
     /// random key when the event has none (or the field is `None`).
-    fn partition_key(&self) -> String;
+    fn partition_key(&self) -> String {
+        self.__columns(None)
+    }
 
     /// The record exactly as Firehose receives it: one JSON object, no trailing newline.
-    fn to_record(&self) -> Vec<u8>;
+    fn to_record(&self) -> Vec<u8> {
+        let mut out = __private::JsonWriter::with_capacity(Self::__META.capacity);
+        out.begin_object();
+        self.__columns(Some(&mut out));
+        out.end_object();
+        out.into_bytes()
+    }
 }
 
 /// A struct standing for a `struct<…>` column (or the items of an `array<struct<…>>`, or the
