@@ -26,7 +26,7 @@
 //! - after a mistake the impls are still emitted for what matched, so rustc's type errors and
 //!   the derive's own errors arrive in the same build.
 
-use proc_macro2::{Span, TokenStream};
+use proc_macro2::{Delimiter, Literal, Span, TokenStream, TokenTree};
 use quote::{ToTokens, format_ident, quote, quote_spanned};
 use syn::{DeriveInput, LitStr};
 
@@ -35,6 +35,7 @@ use eventlake_schema::{Event, Field, Type};
 use crate::attr::{self, Errors, Wire, WireField};
 use crate::checks;
 use crate::locate;
+use crate::trees::Trees;
 
 /// Which derive is expanding.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -72,10 +73,7 @@ pub fn derive(kind: Kind, input: TokenStream) -> TokenStream {
     if kind == Kind::Event {
         // One impl at the crate's level, no `const _` block: that block is a body of its own
         // for rustc to check, for every struct (docs/benchmarks.md, "Derive").
-        return quote! {
-            #errs
-            #body
-        };
+        return concat(errs, body);
     }
     quote! {
         #errs
@@ -90,10 +88,15 @@ fn expand(kind: Kind, input: &DeriveInput, errors: &mut Errors) -> TokenStream {
     let nested = kind != Kind::Event;
     let cont = attr::container(input, nested, errors);
     let wire = attr::wire(input, errors);
-    let krate = cont
-        .krate
-        .clone()
-        .map_or_else(|| quote!(::eventlake), |p| quote!(#p));
+    // `::eventlake`, or the `crate = "…"` override.
+    let krate: Vec<TokenTree> = match &cont.krate {
+        Some(path) => path.to_token_stream().into_iter().collect(),
+        None => {
+            let mut t = Trees::new(Span::call_site());
+            t.path("::eventlake");
+            t.into_trees()
+        }
+    };
     match (&wire, kind) {
         (Wire::Struct(_), Kind::Event | Kind::Struct) | (Wire::Enum(_), Kind::Enum) => {}
         (Wire::Unsupported, _) => return TokenStream::new(),
@@ -208,10 +211,17 @@ fn expand(kind: Kind, input: &DeriveInput, errors: &mut Errors) -> TokenStream {
         }
         _ => TokenStream::new(),
     };
-    quote! {
-        #tracking
-        #body
+    concat(tracking, body)
+}
+
+/// `a` then `b`, without a round trip to the compiler when `a` is empty (the usual case).
+fn concat(a: TokenStream, b: TokenStream) -> TokenStream {
+    if a.is_empty() {
+        return b;
     }
+    let mut a = a;
+    a.extend(b);
+    a
 }
 
 use locate::Located;
@@ -224,7 +234,7 @@ impl Located {
 }
 
 struct Cx<'a> {
-    krate: TokenStream,
+    krate: Vec<TokenTree>,
     input: &'a DeriveInput,
     event: &'a Event,
 }
@@ -232,7 +242,7 @@ struct Cx<'a> {
 impl Cx<'_> {
     fn private(&self) -> TokenStream {
         let k = &self.krate;
-        quote!(#k::__private)
+        quote!(#(#k)*::__private)
     }
 
     /// How each matched column is checked and written: the local column traits (only for
@@ -260,21 +270,42 @@ impl Cx<'_> {
                 .zip(column_param(&column.name, &self.input.ident));
             if let Some(((name, consts), param)) = family {
                 // One call per column through a shared runtime trait whose message names the
-                // column through the type parameter `#param`.
-                let tr = if column.required {
-                    format_ident!("Is{}", name)
-                } else {
-                    format_ident!("IsOptional{}", name)
+                // column through the type parameter `param`:
+                // `__eventlake_p::IsX::<param, consts…, __eventlake_p::Key>::write(&__s.f, "key", __out);`
+                let check = |t: &mut Trees| {
+                    let tr = if column.required { "Is" } else { "IsOptional" };
+                    t.ident("__eventlake_p")
+                        .punct("::")
+                        .ident(&format!("{tr}{name}"));
+                    t.punct("::<").extend([TokenTree::Ident(param.clone())]);
+                    for c in &consts {
+                        t.punct(",").extend([TokenTree::Literal(c.clone())]);
+                    }
+                    if is_key {
+                        t.punct(",").path("__eventlake_p::Key");
+                    }
+                    t.punct(">::");
                 };
-                let k = is_key.then(|| quote!(, __eventlake_p::Key));
-                let check = quote_spanned!(first=> __eventlake_p::#tr::<#param #consts #k>);
-                out.writes.extend(quote_spanned! {first=>
-                    #check::write(#arg, #key, __out);
+                let mut write = Trees::new(first);
+                check(&mut write);
+                write.ident("write").group(Delimiter::Parenthesis, |t| {
+                    t.extend(arg.clone())
+                        .punct(",")
+                        .string(key)
+                        .punct(",")
+                        .ident("__out");
                 });
+                write.punct(";");
+                out.writes.extend(write.into_trees());
                 if is_key {
                     // The same predicate at the same span as the write, in the same function:
                     // rustc reports a mismatch once.
-                    out.key = Some(quote_spanned!(first=> #check::key(#arg)));
+                    let mut k = Trees::new(first);
+                    check(&mut k);
+                    k.ident("key").group(Delimiter::Parenthesis, |t| {
+                        t.extend(arg);
+                    });
+                    out.key = Some(k.into_trees());
                 }
                 out.params.push(param);
                 continue;
@@ -290,20 +321,22 @@ impl Cx<'_> {
                 is_key,
             ));
             out.writes.extend(quote_spanned! {first=>
-                #tr::__eventlake_write(#arg, #key, __out);
+                #tr::__eventlake_write(#(#arg)*, #key, __out);
             });
             if is_key {
-                out.key = Some(quote_spanned!(first=> #tr::__eventlake_partition_key(#arg)));
+                out.key = Some(
+                    quote_spanned!(first=> #tr::__eventlake_partition_key(#(#arg)*))
+                        .into_iter()
+                        .collect(),
+                );
             }
         }
         out
     }
 
     fn event_impl(&self, lake: &str, matched: &[checks::Matched<'_, '_>]) -> TokenStream {
-        let k = &self.krate;
-        let p = self.private();
-        let ident = &self.input.ident;
-        let (impl_g, ty_g, where_c) = self.input.generics.split_for_impl();
+        let generics = &self.input.generics;
+        let has_generics = !generics.params.is_empty();
         let pk = self.event.partition_key.as_deref();
         let Columns {
             traits,
@@ -312,52 +345,161 @@ impl Cx<'_> {
             key,
         } = self.columns("", matched, true, pk);
         let event = &self.event.name;
-        let stream = format!("{lake}-{event}");
-        let fingerprint = self.event.fingerprint();
-        let key = key.unwrap_or_else(|| quote!(__eventlake_p::random_partition_key()));
-        let capacity = proc_macro2::Literal::usize_unsuffixed(32 * matched.len().max(1));
-        // One function per struct does all the column work, for the record and for the key:
-        // its type parameters are named after the columns (the shared checks print them), and
-        // the partition key column's check is the same predicate at the same span in the same
-        // body as its write, so a mismatch is reported once. It cannot name `Self`; the
-        // struct's own generics are lifetimes only.
-        let lifetimes = self.input.generics.params.iter();
-        let turbofish = (!params.is_empty()).then(|| {
-            let units = params.iter().map(|_| quote!(()));
-            quote!(::<#(#units),*>)
+        let key = key.unwrap_or_else(|| {
+            let mut t = Trees::new(Span::call_site());
+            t.path("__eventlake_p::random_partition_key")
+                .group(Delimiter::Parenthesis, |_| {});
+            t.into_trees()
         });
-        quote! {
-            #[automatically_derived]
-            #[allow(unused_qualifications, clippy::all)]
-            impl #impl_g #k::DatalakeEvent for #ident #ty_g #where_c {
-                const __META: #p::EventMeta = #p::EventMeta {
-                    lake: #lake,
-                    event: #event,
-                    stream: #stream,
-                    fingerprint: #fingerprint,
-                    capacity: #capacity,
-                };
-                fn __columns(
-                    &self,
-                    __out: ::core::option::Option<&mut #p::JsonWriter>,
-                ) -> ::std::string::String {
-                    #traits
-                    #[allow(non_camel_case_types, non_snake_case)]
-                    fn __eventlake_columns<#(#lifetimes,)* #(#params),*>(
-                        __s: &#ident #ty_g,
-                        __out: ::core::option::Option<&mut #p::JsonWriter>,
-                    ) -> ::std::string::String #where_c {
-                        use #p as __eventlake_p;
-                        let ::core::option::Option::Some(__out) = __out else {
-                            return #key;
-                        };
-                        #writes
-                        ::std::string::String::new()
-                    }
-                    __eventlake_columns #turbofish (self, __out)
-                }
+        let krate = &self.krate;
+        let private = |t: &mut Trees| {
+            t.extend(krate.iter().cloned())
+                .punct("::")
+                .ident("__private");
+        };
+        // `Option<&mut …::JsonWriter>`, `String`, the struct's type with its generics.
+        let out_param = |t: &mut Trees| {
+            t.ident("__out")
+                .punct(":")
+                .path("::core::option::Option")
+                .punct("<&");
+            t.ident("mut");
+            private(t);
+            t.punct("::").ident("JsonWriter").punct(">");
+        };
+        let string = |t: &mut Trees| {
+            t.path("::std::string::String");
+        };
+        let self_ty = |t: &mut Trees| {
+            t.extend([TokenTree::Ident(self.input.ident.clone())]);
+            if has_generics {
+                let (_, ty_g, _) = generics.split_for_impl();
+                t.extend(ty_g.to_token_stream());
             }
+        };
+        let where_clause = |t: &mut Trees| {
+            if let Some(w) = &generics.where_clause {
+                t.extend(w.to_token_stream());
+            }
+        };
+
+        let mut t = Trees::new(Span::call_site());
+        t.punct("#").group(Delimiter::Bracket, |t| {
+            t.ident("automatically_derived");
+        });
+        t.punct("#").group(Delimiter::Bracket, |t| {
+            t.ident("allow").group(Delimiter::Parenthesis, |t| {
+                t.ident("unused_qualifications")
+                    .punct(",")
+                    .path("clippy::all");
+            });
+        });
+        t.ident("impl");
+        if has_generics {
+            let (impl_g, _, _) = generics.split_for_impl();
+            t.extend(impl_g.to_token_stream());
         }
+        t.extend(krate.iter().cloned())
+            .punct("::")
+            .ident("DatalakeEvent")
+            .ident("for");
+        self_ty(&mut t);
+        where_clause(&mut t);
+        t.group(Delimiter::Brace, |t| {
+            // const __META: …::EventMeta = …::EventMeta { lake: "…", …, capacity: N };
+            t.ident("const").ident("__META").punct(":");
+            private(t);
+            t.punct("::").ident("EventMeta").punct("=");
+            private(t);
+            t.punct("::")
+                .ident("EventMeta")
+                .group(Delimiter::Brace, |t| {
+                    let fields = [
+                        ("lake", lake.to_owned()),
+                        ("event", event.clone()),
+                        ("stream", format!("{lake}-{event}")),
+                        ("fingerprint", self.event.fingerprint()),
+                    ];
+                    for (name, value) in &fields {
+                        t.ident(name).punct(":").string(value).punct(",");
+                    }
+                    t.ident("capacity").punct(":").extend([TokenTree::Literal(
+                        Literal::usize_unsuffixed(32 * matched.len().max(1)),
+                    )]);
+                });
+            t.punct(";");
+            // fn __columns(&self, __out: Option<&mut JsonWriter>) -> String { … }
+            t.ident("fn")
+                .ident("__columns")
+                .group(Delimiter::Parenthesis, |t| {
+                    t.punct("&").ident("self").punct(",");
+                    out_param(t);
+                });
+            t.punct("->");
+            string(t);
+            t.group(Delimiter::Brace, |t| {
+                t.extend(traits);
+                // One function per struct does all the column work, for the record and for
+                // the key: its type parameters are named after the columns (the shared
+                // checks print them), and the partition key column's check is the same
+                // predicate at the same span in the same body as its write, so a mismatch
+                // is reported once. It cannot name `Self`; the struct's own generics are
+                // lifetimes only.
+                t.punct("#").group(Delimiter::Bracket, |t| {
+                    t.ident("allow").group(Delimiter::Parenthesis, |t| {
+                        t.ident("non_camel_case_types")
+                            .punct(",")
+                            .ident("non_snake_case");
+                    });
+                });
+                t.ident("fn").ident("__eventlake_columns").punct("<");
+                for lifetime in &generics.params {
+                    t.extend(lifetime.to_token_stream()).punct(",");
+                }
+                for param in &params {
+                    t.extend([TokenTree::Ident(param.clone())]).punct(",");
+                }
+                t.punct(">").group(Delimiter::Parenthesis, |t| {
+                    t.ident("__s").punct(":").punct("&");
+                    self_ty(t);
+                    t.punct(",");
+                    out_param(t);
+                });
+                t.punct("->");
+                string(t);
+                where_clause(t);
+                t.group(Delimiter::Brace, |t| {
+                    t.ident("use");
+                    private(t);
+                    t.ident("as").ident("__eventlake_p").punct(";");
+                    t.ident("let").path("::core::option::Option::Some");
+                    t.group(Delimiter::Parenthesis, |t| {
+                        t.ident("__out");
+                    });
+                    t.punct("=").ident("__out").ident("else");
+                    t.group(Delimiter::Brace, |t| {
+                        t.ident("return").extend(key).punct(";");
+                    });
+                    t.punct(";").extend(writes);
+                    string(t);
+                    t.punct("::")
+                        .ident("new")
+                        .group(Delimiter::Parenthesis, |_| {});
+                });
+                t.ident("__eventlake_columns");
+                if !params.is_empty() {
+                    t.punct("::<");
+                    for _ in &params {
+                        t.group(Delimiter::Parenthesis, |_| {}).punct(",");
+                    }
+                    t.punct(">");
+                }
+                t.group(Delimiter::Parenthesis, |t| {
+                    t.ident("self").punct(",").ident("__out");
+                });
+            });
+        });
+        t.into_stream()
     }
 
     fn struct_impl(
@@ -376,7 +518,7 @@ impl Cx<'_> {
         quote! {
             #traits
             #[automatically_derived]
-            impl #impl_g #k::DatalakeStruct for #ident #ty_g #where_c {
+            impl #impl_g #(#k)*::DatalakeStruct for #ident #ty_g #where_c {
                 const PATH: &'static str = #path;
             }
             #[automatically_derived]
@@ -384,7 +526,7 @@ impl Cx<'_> {
                 fn write_json(&self, __out: &mut #p::JsonWriter) {
                     let __s = self;
                     __out.begin_object();
-                    #writes
+                    #(#writes)*
                     __out.end_object();
                 }
             }
@@ -408,7 +550,7 @@ impl Cx<'_> {
         };
         quote! {
             #[automatically_derived]
-            impl #impl_g #k::DatalakeEnum for #ident #ty_g #where_c {
+            impl #impl_g #(#k)*::DatalakeEnum for #ident #ty_g #where_c {
                 fn as_str(&self) -> &'static str {
                     #body
                 }
@@ -433,46 +575,38 @@ impl Cx<'_> {
 #[derive(Default)]
 struct Columns {
     traits: TokenStream,
-    writes: TokenStream,
+    writes: Vec<TokenTree>,
     params: Vec<syn::Ident>,
-    key: Option<TokenStream>,
+    key: Option<Vec<TokenTree>>,
 }
 
 /// The shared check family of a column (`IsX`/`IsOptionalX` in `__private`) and its const
 /// arguments, for the Glue types those traits spell; `None` for arrays, maps, structs and
 /// enum columns, whose messages need the whole type.
-fn family(ty: &Type, enum_values: &[String]) -> Option<(&'static str, TokenStream)> {
-    use proc_macro2::Literal;
+fn family(ty: &Type, enum_values: &[String]) -> Option<(&'static str, Vec<Literal>)> {
     if !enum_values.is_empty() {
         return None;
     }
-    let none = TokenStream::new;
     Some(match ty {
-        Type::Boolean => ("Boolean", none()),
-        Type::Tinyint => ("Tinyint", none()),
-        Type::Smallint => ("Smallint", none()),
-        Type::Int => ("Int", none()),
-        Type::Bigint => ("Bigint", none()),
-        Type::Float => ("Float", none()),
-        Type::Double => ("Double", none()),
-        Type::Decimal { precision, scale } => {
-            let (p, s) = (
+        Type::Boolean => ("Boolean", vec![]),
+        Type::Tinyint => ("Tinyint", vec![]),
+        Type::Smallint => ("Smallint", vec![]),
+        Type::Int => ("Int", vec![]),
+        Type::Bigint => ("Bigint", vec![]),
+        Type::Float => ("Float", vec![]),
+        Type::Double => ("Double", vec![]),
+        Type::Decimal { precision, scale } => (
+            "Decimal",
+            vec![
                 Literal::u8_unsuffixed(*precision),
                 Literal::u8_unsuffixed(*scale),
-            );
-            ("Decimal", quote!(, #p, #s))
-        }
-        Type::String => ("String", none()),
-        Type::Varchar { length } => {
-            let l = Literal::u32_unsuffixed(*length);
-            ("Varchar", quote!(, #l))
-        }
-        Type::Char { length } => {
-            let l = Literal::u32_unsuffixed(*length);
-            ("Char", quote!(, #l))
-        }
-        Type::Date => ("Date", none()),
-        Type::Timestamp => ("Timestamp", none()),
+            ],
+        ),
+        Type::String => ("String", vec![]),
+        Type::Varchar { length } => ("Varchar", vec![Literal::u32_unsuffixed(*length)]),
+        Type::Char { length } => ("Char", vec![Literal::u32_unsuffixed(*length)]),
+        Type::Date => ("Date", vec![]),
+        Type::Timestamp => ("Timestamp", vec![]),
         Type::Array { .. } | Type::Map { .. } | Type::Struct { .. } => return None,
     })
 }
@@ -496,8 +630,8 @@ fn column_param(name: &str, struct_ident: &syn::Ident) -> Option<syn::Ident> {
 /// rustc reports a failed bound at the argument that fixed `Self`, and the argument's span
 /// then covers the whole type (on stable a proc macro cannot join spans itself). Also returns
 /// the first token's span, for the rest of the call.
-fn field_arg(ty: &syn::Type, ident: &syn::Ident) -> (Span, TokenStream) {
-    use proc_macro2::{Punct, Spacing, TokenTree};
+fn field_arg(ty: &syn::Type, ident: &syn::Ident) -> (Span, [TokenTree; 4]) {
+    use proc_macro2::{Punct, Spacing};
     let (first, last) = type_spans(ty);
     let mut amp = Punct::new('&', Spacing::Alone);
     amp.set_span(first);
@@ -511,7 +645,7 @@ fn field_arg(ty: &syn::Type, ident: &syn::Ident) -> (Span, TokenStream) {
         TokenTree::Punct(dot),
         TokenTree::Ident(member),
     ];
-    (first, arg.into_iter().collect())
+    (first, arg)
 }
 
 /// The spans of a type's first and last tokens. Plain paths and references (nearly every

@@ -11,6 +11,7 @@ mod attr;
 mod checks;
 mod expand;
 mod locate;
+mod trees;
 
 use proc_macro::TokenStream;
 
