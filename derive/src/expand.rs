@@ -357,14 +357,20 @@ impl Cx<'_> {
                 .punct("::")
                 .ident("__private");
         };
-        // `Option<&mut …::JsonWriter>`, `String`, the struct's type with its generics.
-        let out_param = |t: &mut Trees| {
+        // `__out: Option<&mut …::JsonWriter>`; with `alias`, through `__eventlake_p`, as the
+        // nested function must: a relative `crate = "…"` path could start with the name of
+        // one of its type parameters (a column's name).
+        let out_param = |t: &mut Trees, alias: bool| {
             t.ident("__out")
                 .punct(":")
                 .path("::core::option::Option")
                 .punct("<&");
             t.ident("mut");
-            private(t);
+            if alias {
+                t.ident("__eventlake_p");
+            } else {
+                private(t);
+            }
             t.punct("::").ident("JsonWriter").punct(">");
         };
         let string = |t: &mut Trees| {
@@ -433,11 +439,15 @@ impl Cx<'_> {
                 .ident("__columns")
                 .group(Delimiter::Parenthesis, |t| {
                     t.punct("&").ident("self").punct(",");
-                    out_param(t);
+                    out_param(t, false);
                 });
             t.punct("->");
             string(t);
             t.group(Delimiter::Brace, |t| {
+                // The alias is declared here, where no column names a type parameter.
+                t.ident("use");
+                private(t);
+                t.ident("as").ident("__eventlake_p").punct(";");
                 t.extend(traits);
                 // One function per struct does all the column work, for the record and for
                 // the key: its type parameters are named after the columns (the shared
@@ -463,15 +473,12 @@ impl Cx<'_> {
                     t.ident("__s").punct(":").punct("&");
                     self_ty(t);
                     t.punct(",");
-                    out_param(t);
+                    out_param(t, true);
                 });
                 t.punct("->");
                 string(t);
                 where_clause(t);
                 t.group(Delimiter::Brace, |t| {
-                    t.ident("use");
-                    private(t);
-                    t.ident("as").ident("__eventlake_p").punct(";");
                     t.ident("let").path("::core::option::Option::Some");
                     t.group(Delimiter::Parenthesis, |t| {
                         t.ident("__out");

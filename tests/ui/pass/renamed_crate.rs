@@ -1,15 +1,18 @@
 //! `#[datalake(crate = "…")]`: a producer that reaches the runtime through another path (a
 //! facade crate's re-export, a renamed dependency) gets the same checks and the same record.
+//! The facade module is named `email_id` on purpose: so is a column, and inside the generated
+//! code a column's name is a type parameter, which must not capture the crate path.
 
-mod facade {
+mod email_id {
     pub use eventlake as lake;
 }
+use email_id as facade;
 
 use facade::lake::DatalakeEvent;
 use std::time::{Duration, UNIX_EPOCH};
 
 #[derive(facade::lake::DatalakeStruct)]
-#[datalake(crate = "facade::lake", event = "staff_updated", field = "metadata")]
+#[datalake(crate = "email_id::lake", event = "staff_updated", field = "metadata")]
 pub struct Source {
     #[serde(rename = "appName")]
     app: Option<String>,
@@ -18,7 +21,7 @@ pub struct Source {
 }
 
 #[derive(facade::lake::DatalakeEnum)]
-#[datalake(crate = "facade::lake", event = "staff_updated", field = "status")]
+#[datalake(crate = "email_id::lake", event = "staff_updated", field = "status")]
 pub enum Status {
     Active,
     Inactive,
@@ -26,7 +29,7 @@ pub enum Status {
 }
 
 #[derive(facade::lake::DatalakeEvent)]
-#[datalake(crate = "facade::lake", event = "staff_updated")]
+#[datalake(crate = "email_id::lake", event = "staff_updated")]
 #[serde(rename_all = "camelCase")]
 pub struct StaffUpdated {
     staff_name: String,
