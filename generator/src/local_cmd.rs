@@ -15,6 +15,7 @@ use clap::{Args, Subcommand, ValueEnum};
 use eventlake_local::query::{self, Format, LakeQuery};
 use eventlake_local::{IngestOptions, IngestReport, fake, ingest_bytes, parse_arrival};
 use eventlake_schema::Schema;
+use eventlake_schema::time::Instant;
 
 use crate::cli::SchemaArg;
 use crate::targets::{Context, athena};
@@ -146,6 +147,12 @@ pub struct QueryArgs {
     /// Print each statement's run time (planning and execution) to standard error.
     #[arg(long)]
     pub timing: bool,
+
+    /// The time `current_date` and `now()` read, e.g. to run the "today" starter queries
+    /// for another day (`2024-05-01T09:30:00Z`, `2024-05-01 09:30:00` or epoch
+    /// seconds/millis) [default: now].
+    #[arg(long, value_name = "TIME")]
+    pub now: Option<String>,
 }
 
 /// `eventlake demo`
@@ -167,6 +174,29 @@ pub struct DemoArgs {
     /// Seed of the fake events (same seed, same events).
     #[arg(long, default_value_t = 42)]
     pub seed: u64,
+
+    /// The one instant the demo runs at: the fake events' times, their arrival time and
+    /// the queries' `current_date` (`2024-05-01T09:30:00Z`, `2024-05-01 09:30:00` or epoch
+    /// seconds/millis) [default: now].
+    #[arg(long, value_name = "TIME")]
+    pub now: Option<String>,
+}
+
+/// Reads a `--now` option: the real time when absent; `None` (after printing the error)
+/// when it is not a time.
+fn clock(term: &mut Term<'_>, option: &str, value: Option<&str>) -> Option<Instant> {
+    match value {
+        None => Some(eventlake_local::ingest::now()),
+        Some(text) => {
+            let parsed = parse_arrival(text);
+            if parsed.is_none() {
+                term.error(&format!(
+                    "{option} `{text}` is not a time; use e.g. 2024-05-01T09:30:00Z, \"2024-05-01 09:30:00\" or epoch seconds"
+                ));
+            }
+            parsed
+        }
+    }
 }
 
 /// `lake/` next to the schema.
@@ -194,15 +224,8 @@ fn fake_cmd(term: &mut Term<'_>, args: &FakeArgs) -> Result<u8, Error> {
         term.error(&format!("the schema has no event `{}`", args.event));
         return Ok(EXIT_INVALID);
     };
-    let now = match &args.now {
-        None => eventlake_local::ingest::now(),
-        Some(t) => match parse_arrival(t) {
-            Some(t) => t,
-            None => {
-                term.error(&format!("--now `{t}` is not a time"));
-                return Ok(EXIT_INVALID);
-            }
-        },
+    let Some(now) = clock(term, "--now", args.now.as_deref()) else {
+        return Ok(EXIT_INVALID);
     };
     let bytes = fake::ndjson(event, args.count, args.seed, now);
     term.out.write_all(&bytes).map_err(|source| Error::Io {
@@ -358,12 +381,16 @@ fn query_cmd(term: &mut Term<'_>, args: &QueryArgs) -> Result<u8, Error> {
             return Ok(EXIT_INVALID);
         }
     };
+    let Some(now) = clock(term, "--now", args.now.as_deref()) else {
+        return Ok(EXIT_INVALID);
+    };
     let lake = args
         .lake
         .clone()
         .unwrap_or_else(|| default_lake(&args.schema.schema));
-    let engine =
-        LakeQuery::open(&loaded.schema, &lake).map_err(|e| Error::Message(e.to_string()))?;
+    let engine = LakeQuery::open(&loaded.schema, &lake)
+        .map_err(|e| Error::Message(e.to_string()))?
+        .with_clock(now);
     let statements = query::split_statements(&text);
     if statements.is_empty() {
         term.error("no SQL statement given");
@@ -470,6 +497,11 @@ pub(crate) fn demo(term: &mut Term<'_>, args: &DemoArgs) -> Result<u8, Error> {
         return Ok(EXIT_INVALID);
     };
     let schema = &loaded.schema;
+    // One instant for the fake events, their arrival and the queries' "today", so that a
+    // demo started just before midnight still queries the day it ingested.
+    let Some(now) = clock(term, "--now", args.now.as_deref()) else {
+        return Ok(EXIT_INVALID);
+    };
     let dir = args.dir.clone().unwrap_or_else(|| {
         match schema_path.parent().filter(|p| !p.as_os_str().is_empty()) {
             Some(d) => d.join("eventlake-demo"),
@@ -508,7 +540,6 @@ pub(crate) fn demo(term: &mut Term<'_>, args: &DemoArgs) -> Result<u8, Error> {
     // 2. Fake events, ingested as Firehose would convert them.
     std::fs::create_dir_all(&input_dir)
         .map_err(io(format!("cannot create {}", input_dir.display())))?;
-    let now = eventlake_local::ingest::now();
     let mut progress = Progress::new();
     let total = schema.events.len();
     let mut reports = Vec::new();
@@ -548,12 +579,15 @@ pub(crate) fn demo(term: &mut Term<'_>, args: &DemoArgs) -> Result<u8, Error> {
     }
 
     // 3. Every starter query.
-    let engine = LakeQuery::open(schema, &lake_dir).map_err(|e| Error::Message(e.to_string()))?;
+    let engine = LakeQuery::open(schema, &lake_dir)
+        .map_err(|e| Error::Message(e.to_string()))?
+        .with_clock(now);
     let queries = all_starter_queries(schema, &source_name);
     let count: usize = queries.iter().map(|(_, q)| q.len()).sum();
     let _ = writeln!(
         term.out,
-        "3. the {count} starter queries (out/athena/*.queries.sql), run locally:"
+        "3. the {count} starter queries (out/athena/*.queries.sql), run locally at {}:",
+        now.format()
     );
     let mut failed = 0;
     let mut progress = Progress::new();

@@ -6,6 +6,9 @@
 use eventlake_cli::local_cmd::all_starter_queries;
 use eventlake_local::query::{Format, LakeQuery, render, split_statements};
 use eventlake_local::{IngestOptions, fake, ingest_bytes};
+use eventlake_schema::Schema;
+use eventlake_schema::time::Instant;
+use std::path::Path;
 
 use crate::common::{eventlake, load, render_to_dir, repo_root, text, valid_lakes};
 
@@ -25,9 +28,149 @@ fn counts(csv: &str) -> Vec<usize> {
         .collect()
 }
 
+/// A pinned instant (UTC); panics on a malformed constant.
+fn at(text: &str) -> Instant {
+    eventlake_local::parse_arrival(text).unwrap_or_else(|| panic!("not a time: {text}"))
+}
+
+/// Runs every starter query of `schema` over the lake in `dir` with the clock at `now`, and
+/// checks each against `n` rows ingested "today" (rows of other days must not count).
+fn check_starter_queries(name: &str, schema: &Schema, dir: &Path, now: Instant, n: usize) {
+    let engine = LakeQuery::open(schema, dir)
+        .expect("open lake")
+        .with_clock(now);
+    for (event, queries) in all_starter_queries(schema, "events.toml") {
+        assert!(!queries.is_empty());
+        for q in queries {
+            let batches = engine
+                .run(&q.sql)
+                .unwrap_or_else(|e| panic!("{name}/{event}/{}: {e}\n{}", q.slug, q.sql));
+            let csv = render(&batches, Format::Csv).expect("csv");
+            let rows = csv.lines().count().saturating_sub(1);
+            let where_ = format!(
+                "{name}/{event}/{} at {}:\n{}\n{csv}",
+                q.slug,
+                now.format(),
+                q.sql
+            );
+            match q.slug.as_str() {
+                "count_today" => assert_eq!(counts(&csv), [n], "{where_}"),
+                "latest_events" => assert_eq!(rows, n.min(100), "{where_}"),
+                "per_hour" => assert_eq!(counts(&csv).iter().sum::<usize>(), n, "{where_}"),
+                s if s.starts_with("by_") => {
+                    let total: usize = counts(&csv).iter().sum();
+                    if q.sql.contains("LIMIT") {
+                        assert!(total <= n && total > 0, "{where_}");
+                    } else {
+                        assert_eq!(total, n, "{where_}");
+                    }
+                }
+                s if s.starts_with("unnest_") => assert!(rows <= 100, "{where_}"),
+                other => panic!("no expectation for starter query `{other}`"),
+            }
+        }
+    }
+}
+
+/// Ingests `n` fake events of every event that arrive at `now`, and as many that arrived a
+/// day earlier (with event times of that day), into `dir`.
+fn ingest_today_and_yesterday(name: &str, schema: &Schema, dir: &Path, now: Instant, n: usize) {
+    let yesterday = Instant {
+        secs: now.secs - 86_400,
+        nanos: now.nanos,
+    };
+    for event in &schema.events {
+        for when in [now, yesterday] {
+            let bytes = fake::ndjson(event, n, 11, when);
+            let opts = IngestOptions {
+                lake_dir: dir.to_path_buf(),
+                arrival: Some(when),
+                threads: 1,
+            };
+            let r = ingest_bytes(schema, &event.name, &[&bytes], &opts).expect("ingest");
+            assert_eq!(
+                (r.converted, r.failed),
+                (n, 0),
+                "{name}/{}: {:?}",
+                event.name,
+                r.examples
+            );
+        }
+    }
+}
+
+/// "Today" on the days a date bug hides: one-digit days and months (Firehose writes
+/// `month=01/day=05`), the first of every month (yesterday is another month), the last day
+/// of a year, a leap day, and instants right after and right before midnight. Runs on the
+/// example lake and the seed-shaped lake (every field nested), with exact counts.
+#[test]
+fn today_queries_are_exact_on_every_kind_of_date() {
+    let mut days = vec![
+        at("2024-01-05T12:00:00Z"),
+        at("2024-12-31T23:59:59.999Z"),
+        at("2024-02-29T00:00:00Z"),
+    ];
+    for month in 1..=12 {
+        days.push(at(&format!("2024-{month:02}-01T00:00:01Z")));
+    }
+    let lakes = [
+        ("example", repo_root().join("events.toml")),
+        (
+            "seed_design",
+            repo_root().join("schema/tests/fixtures/valid/seed_design.toml"),
+        ),
+    ];
+    for (name, path) in lakes {
+        let schema = load(&path);
+        for (event, queries) in all_starter_queries(&schema, "events.toml") {
+            assert!(queries.len() >= 4, "{name}/{event}: {queries:?}");
+        }
+        for &now in &days {
+            let dir = tempfile::tempdir().expect("tempdir");
+            ingest_today_and_yesterday(name, &schema, dir.path(), now, 7);
+            check_starter_queries(name, &schema, dir.path(), now, 7);
+        }
+    }
+}
+
+/// Equality, range and `IN` filters on zero-padded partition folders.
+#[test]
+fn partition_filters_read_zero_padded_folders() {
+    let schema = load(&repo_root().join("events.toml"));
+    let dir = tempfile::tempdir().expect("tempdir");
+    let event = schema.event("order_placed").expect("order_placed");
+    for (when, n) in [("2024-03-05T08:00:00Z", 3), ("2024-03-07T09:00:00Z", 4)] {
+        let now = at(when);
+        let opts = IngestOptions {
+            lake_dir: dir.path().to_path_buf(),
+            arrival: Some(now),
+            threads: 1,
+        };
+        let bytes = fake::ndjson(event, n, 1, now);
+        ingest_bytes(&schema, "order_placed", &[&bytes], &opts).expect("ingest");
+    }
+    let engine = LakeQuery::open(&schema, dir.path()).expect("open lake");
+    let count = |filter: &str| {
+        let sql = format!("SELECT count(*) AS n FROM order_placed WHERE {filter}");
+        let batches = engine.run(&sql).unwrap_or_else(|e| panic!("{sql}: {e}"));
+        counts(&render(&batches, Format::Csv).expect("csv"))
+    };
+    assert_eq!(count("year = 2024 AND month = 3 AND day = 5"), [3]);
+    assert_eq!(
+        count("year = 2024 AND month = 3 AND day = 7 AND hour = 9"),
+        [4]
+    );
+    assert_eq!(count("month = 3 AND day = 6"), [0]);
+    assert_eq!(count("5 = day"), [3]);
+    assert_eq!(count("day IN (5, 7)"), [7]);
+    assert_eq!(count("day BETWEEN 6 AND 9"), [4]);
+    assert_eq!(count("day >= 5 AND month = 3"), [7]);
+    assert_eq!(count("month = 3 AND (day = 5 OR day = 7)"), [7]);
+}
+
 #[test]
 fn starter_queries_run_on_every_lake_and_agree_with_the_ingest() {
-    let now = eventlake_local::ingest::now();
+    let now = at("2024-05-01T09:30:00Z");
     for (name, path) in valid_lakes() {
         let schema = load(&path);
         let dir = tempfile::tempdir().expect("tempdir");
@@ -47,33 +190,7 @@ fn starter_queries_run_on_every_lake_and_agree_with_the_ingest() {
                 r.examples
             );
         }
-        let engine = LakeQuery::open(&schema, dir.path()).expect("open lake");
-        for (event, queries) in all_starter_queries(&schema, "events.toml") {
-            assert!(!queries.is_empty());
-            for q in queries {
-                let batches = engine
-                    .run(&q.sql)
-                    .unwrap_or_else(|e| panic!("{name}/{event}/{}: {e}\n{}", q.slug, q.sql));
-                let csv = render(&batches, Format::Csv).expect("csv");
-                let rows = csv.lines().count().saturating_sub(1);
-                let where_ = format!("{name}/{event}/{}:\n{}\n{csv}", q.slug, q.sql);
-                match q.slug.as_str() {
-                    "count_today" => assert_eq!(counts(&csv), [N], "{where_}"),
-                    "latest_events" => assert_eq!(rows, N.min(100), "{where_}"),
-                    "per_hour" => assert_eq!(counts(&csv).iter().sum::<usize>(), N, "{where_}"),
-                    s if s.starts_with("by_") => {
-                        let total: usize = counts(&csv).iter().sum();
-                        if q.sql.contains("LIMIT") {
-                            assert!(total <= N && total > 0, "{where_}");
-                        } else {
-                            assert_eq!(total, N, "{where_}");
-                        }
-                    }
-                    s if s.starts_with("unnest_") => assert!(rows <= 100, "{where_}"),
-                    other => panic!("no expectation for starter query `{other}`"),
-                }
-            }
-        }
+        check_starter_queries(&name, &schema, dir.path(), now, N);
     }
 }
 
@@ -231,13 +348,36 @@ fn demo_runs_every_starter_query() {
             &dir.to_string_lossy(),
             "-n",
             "30",
+            "--now",
+            "2024-01-05T00:00:30Z",
         ],
         tmp.path(),
     );
     let (stdout, stderr) = (text(&o.stdout), text(&o.stderr));
     assert_eq!(o.status.code(), Some(0), "{stdout}\n{stderr}");
-    assert!(stdout.contains("the 13 starter queries"), "{stdout}");
-    assert!(stdout.matches("(1 row)").count() >= 3, "{stdout}");
+    assert!(
+        stdout.contains("the 13 starter queries (out/athena/*.queries.sql), run locally at 2024-01-05T00:00:30.000Z:"),
+        "{stdout}"
+    );
+    // Every event's "rows today" counts all 30 events of the pinned day.
+    assert_eq!(stdout.matches("rows today\n").count(), 3, "{stdout}");
+    assert_eq!(
+        stdout.matches("\nevents\n------\n30\n(1 row)\n").count(),
+        3,
+        "{stdout}"
+    );
+    let bad = eventlake(
+        &[
+            "demo",
+            "--schema",
+            &schema.to_string_lossy(),
+            "--now",
+            "yesterday",
+        ],
+        tmp.path(),
+    );
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(text(&bad.stderr).contains("--now `yesterday` is not a time"));
     assert!(
         !stderr.contains('\r'),
         "no progress bar when not on a terminal"

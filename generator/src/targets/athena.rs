@@ -238,24 +238,107 @@ impl Select {
     }
 }
 
+/// A scalar column a query reads: a top-level column, or a field inside struct columns,
+/// read by its dotted path (`metadata.eventtype`) in Athena and in the local lake alike.
+#[derive(Clone)]
+struct Column<'a> {
+    field: &'a Field,
+    /// Names from the top-level column down to the field itself.
+    path: Vec<&'a str>,
+}
+
+impl<'a> Column<'a> {
+    fn top(field: &'a Field) -> Self {
+        Self {
+            field,
+            path: vec![field.name.as_str()],
+        }
+    }
+
+    fn is_nested(&self) -> bool {
+        self.path.len() > 1
+    }
+
+    /// The column in SQL, after `qualifier` (`e.` in joins, else empty).
+    fn sql(&self, qualifier: &str) -> String {
+        let path: Vec<String> = self.path.iter().map(|p| dml_ident(p)).collect();
+        format!("{qualifier}{}", path.join("."))
+    }
+
+    /// The path for people: `metadata.eventtype`.
+    fn label(&self) -> String {
+        self.path.join(".")
+    }
+
+    /// The path in a query's slug: `metadata_eventtype`.
+    fn slug(&self) -> String {
+        self.path.join("_")
+    }
+
+    /// Whether the column looks like an identifier, which is a poor thing to count by.
+    fn looks_like_id(&self, partition_key: Option<&str>) -> bool {
+        let f = self.field;
+        let camel_id = f
+            .json
+            .as_deref()
+            .is_some_and(|k| k.ends_with("Id") || k.ends_with("ID"));
+        f.name == "id"
+            || f.name.ends_with("_id")
+            || camel_id
+            || (!self.is_nested() && partition_key == Some(f.name.as_str()))
+    }
+
+    /// Whether the name suggests a few distinct values (a type, status, kind…).
+    fn looks_like_category(&self) -> bool {
+        const CATEGORY_WORDS: [&str; 5] = ["type", "status", "kind", "category", "state"];
+        CATEGORY_WORDS.iter().any(|w| self.field.name.ends_with(w))
+    }
+}
+
+/// Every scalar field inside the struct columns of `fields` (not inside arrays or maps,
+/// which a dotted path cannot reach), depth first, in schema order.
+fn nested_columns<'a>(fields: &'a [Field], parents: &[&'a str], out: &mut Vec<Column<'a>>) {
+    for f in fields {
+        let mut path = parents.to_vec();
+        path.push(f.name.as_str());
+        match &f.ty {
+            Type::Struct { fields } => nested_columns(fields, &path, out),
+            ty if ty.is_primitive() && !parents.is_empty() => out.push(Column { field: f, path }),
+            _ => {}
+        }
+    }
+}
+
 /// Chooses the columns and predicates of one event's starter queries.
 struct Planner<'a> {
     event: &'a Event,
     plan: &'a EventPlan,
     /// Every name a query could confuse with an alias: columns and partition columns.
     taken: Vec<String>,
-    /// The event timestamp column.
-    time: Option<&'a Field>,
+    /// The event timestamp column: the time field, else the first top-level timestamp,
+    /// else the first timestamp inside a struct.
+    time: Option<Column<'a>>,
+    /// The scalar fields inside struct columns.
+    nested: Vec<Column<'a>>,
 }
 
 impl<'a> Planner<'a> {
     fn new(event: &'a Event, plan: &'a EventPlan) -> Self {
+        let mut nested = Vec::new();
+        nested_columns(&event.fields, &[], &mut nested);
         let time = event
             .time_field
             .as_deref()
             .and_then(|tf| event.field(tf))
             .filter(|f| f.ty == Type::Timestamp)
-            .or_else(|| event.fields.iter().find(|f| f.ty == Type::Timestamp));
+            .or_else(|| event.fields.iter().find(|f| f.ty == Type::Timestamp))
+            .map(Column::top)
+            .or_else(|| {
+                nested
+                    .iter()
+                    .find(|c| c.field.ty == Type::Timestamp)
+                    .cloned()
+            });
         let mut taken: Vec<String> = event.fields.iter().map(|f| f.name.clone()).collect();
         taken.extend(Granularity::all_partition_column_names().map(str::to_owned));
         taken.push(event.name.clone());
@@ -264,6 +347,7 @@ impl<'a> Planner<'a> {
             plan,
             taken,
             time,
+            nested,
         }
     }
 
@@ -322,11 +406,11 @@ impl<'a> Planner<'a> {
             })
             .collect();
         if !self.day_partitions()
-            && let Some(ts) = self.time
+            && let Some(ts) = &self.time
         {
             filters.push(format!(
-                "CAST({qualifier}{} AS date) = current_date",
-                dml_ident(&ts.name)
+                "CAST({} AS date) = current_date",
+                ts.sql(qualifier)
             ));
         }
         filters
@@ -428,14 +512,14 @@ impl<'a> Planner<'a> {
             .map(|p| p.name)
             .filter(|p| *p == "hour")
             .collect();
-        let (order_by, how) = match self.time {
+        let (order_by, how) = match &self.time {
             Some(ts) => (
-                vec![format!("{} DESC NULLS LAST", dml_ident(&ts.name))],
+                vec![format!("{} DESC NULLS LAST", ts.sql(""))],
                 format!(
                     "The {LATEST_LIMIT} most recent {} rows of {}, by {}",
                     self.event.name,
                     self.period(),
-                    ts.name
+                    ts.label()
                 ),
             ),
             None if !unfiltered.is_empty() => (
@@ -475,38 +559,63 @@ impl<'a> Planner<'a> {
     }
 
     /// The column to break rows down by: an enum column, else a text column that does not
-    /// look like an id, else any text column, else a boolean column.
-    fn breakdown_column(&self) -> Option<&'a Field> {
-        let fields = &self.event.fields;
-        let looks_like_id = |f: &Field| {
-            f.name == "id"
-                || f.name.ends_with("_id")
-                || self.event.partition_key.as_deref() == Some(f.name.as_str())
-        };
-        fields
+    /// look like an id, else any text column, else a boolean column. Top-level columns
+    /// come first; text fields inside structs (the original design nests every field)
+    /// come before a top-level boolean, and among them a name like `…type` or `status`
+    /// first.
+    fn breakdown_column(&self) -> Option<Column<'a>> {
+        let key = self.event.partition_key.as_deref();
+        let top: Vec<Column<'a>> = self.event.fields.iter().map(Column::top).collect();
+        let text = |c: &&Column<'a>| c.field.ty.is_text();
+        let tiers: [&dyn Fn(&Column<'a>) -> bool; 3] = [
+            &|c| !c.field.enum_values.is_empty(),
+            &|c| !c.looks_like_id(key),
+            &|_| true,
+        ];
+        let nested_tiers: [&dyn Fn(&Column<'a>) -> bool; 4] = [
+            &|c| !c.field.enum_values.is_empty(),
+            &|c| c.looks_like_category() && !c.looks_like_id(key),
+            &|c| !c.looks_like_id(key),
+            &|_| true,
+        ];
+        tiers
             .iter()
-            .find(|f| f.ty.is_text() && !f.enum_values.is_empty())
-            .or_else(|| fields.iter().find(|f| f.ty.is_text() && !looks_like_id(f)))
-            .or_else(|| fields.iter().find(|f| f.ty.is_text()))
-            .or_else(|| fields.iter().find(|f| f.ty == Type::Boolean))
+            .find_map(|t| top.iter().filter(text).find(|c| t(c)))
+            .or_else(|| {
+                nested_tiers
+                    .iter()
+                    .find_map(|t| self.nested.iter().filter(text).find(|c| t(c)))
+            })
+            .or_else(|| top.iter().find(|c| c.field.ty == Type::Boolean))
+            .cloned()
     }
 
     fn breakdown(&self) -> Option<StarterQuery> {
         let col = self.breakdown_column()?;
         let n = self.alias("events");
-        let c = dml_ident(&col.name);
-        let is_enum = !col.enum_values.is_empty();
+        let c = col.sql("");
+        let is_enum = !col.field.enum_values.is_empty();
+        // A nested field is shown under its own name (Trino would call it `_col0`).
+        let (shown, output) = if col.is_nested() {
+            let alias = dml_ident(&self.alias(col.field.name.as_str()));
+            (format!("{c} AS {alias}"), alias)
+        } else {
+            (c.clone(), c.clone())
+        };
         let select = Select {
-            columns: vec![c.clone(), format!("count(*) AS {}", dml_ident(&n))],
+            columns: vec![shown, format!("count(*) AS {}", dml_ident(&n))],
             from: self.table(),
             filters: self.today_filters(""),
             group_by: vec![c.clone()],
-            order_by: vec![format!("{} DESC", dml_ident(&n)), format!("{c} NULLS LAST")],
-            limit: (!is_enum && col.ty != Type::Boolean).then_some(TOP_LIMIT),
+            order_by: vec![
+                format!("{} DESC", dml_ident(&n)),
+                format!("{output} NULLS LAST"),
+            ],
+            limit: (!is_enum && col.field.ty != Type::Boolean).then_some(TOP_LIMIT),
             ..Select::default()
         };
         let values = if is_enum {
-            format!(" (one of {})", col.enum_values.join(", "))
+            format!(" (one of {})", col.field.enum_values.join(", "))
         } else {
             String::new()
         };
@@ -516,13 +625,13 @@ impl<'a> Planner<'a> {
             String::new()
         };
         Some(self.query(
-            format!("by_{}", col.name),
-            &format!("rows by {}", col.name),
+            format!("by_{}", col.slug()),
+            &format!("rows by {}", col.label()),
             format!(
                 "{} rows of {} per {top}{}{values}; {}.",
                 self.event.name,
                 self.period(),
-                col.name,
+                col.label(),
                 self.pruning_note()
             ),
             &select,
@@ -530,10 +639,10 @@ impl<'a> Planner<'a> {
     }
 
     fn per_hour(&self) -> Option<StarterQuery> {
-        let ts = self.time?;
+        let ts = self.time.as_ref()?;
         let n = self.alias("events");
         let hour = self.alias("hour_start");
-        let trunc = format!("date_trunc('hour', {})", dml_ident(&ts.name));
+        let trunc = format!("date_trunc('hour', {})", ts.sql(""));
         let select = Select {
             columns: vec![
                 format!("{trunc} AS {}", dml_ident(&hour)),
@@ -547,12 +656,12 @@ impl<'a> Planner<'a> {
         };
         Some(self.query(
             "per_hour".to_owned(),
-            &format!("rows per hour of {}", ts.name),
+            &format!("rows per hour of {}", ts.label()),
             format!(
                 "{} rows of {} per hour of {} (UTC); {}.",
                 self.event.name,
                 self.period(),
-                ts.name,
+                ts.label(),
                 self.pruning_note()
             ),
             &select,
@@ -639,7 +748,8 @@ impl<'a> Planner<'a> {
         columns.extend(element_columns.iter().map(|c| uq(c)));
         let order_by = self
             .time
-            .map(|ts| vec![format!("{q}{} DESC NULLS LAST", dml_ident(&ts.name))])
+            .as_ref()
+            .map(|ts| vec![format!("{} DESC NULLS LAST", ts.sql(&q))])
             .unwrap_or_default();
         let select = Select {
             columns,
@@ -717,6 +827,53 @@ mod tests {
         }
         assert!(qs[2].sql.contains("date_trunc('hour', \"date\")"));
         assert!(starter_queries(&cx, 1).is_empty());
+    }
+
+    #[test]
+    fn nested_only_events_break_down_and_count_by_dotted_paths() {
+        let cx = context(concat!(
+            "[lake]\nname = \"l\"\n[events.staff.fields]\n",
+            "event = { type = \"struct\", fields = { staffname = { type = \"string\", json = \"staffName\" }, staffid = { type = \"string\", json = \"staffId\" }, status = \"string\" } }\n",
+            "metadata = { type = \"struct\", fields = { eventtype = { type = \"string\", json = \"eventType\" }, sourcetimestamp = { type = \"timestamp\", json = \"sourceTimestamp\" } } }\n",
+        ))
+        .expect("valid schema");
+        let qs = starter_queries(&cx, 0);
+        let slugs: Vec<&str> = qs.iter().map(|q| q.slug.as_str()).collect();
+        assert_eq!(
+            slugs,
+            [
+                "count_today",
+                "latest_events",
+                "by_event_status",
+                "per_hour"
+            ]
+        );
+        assert!(
+            qs[1]
+                .sql
+                .contains("ORDER BY metadata.sourcetimestamp DESC NULLS LAST"),
+            "{}",
+            qs[1].sql
+        );
+        assert!(
+            qs[2]
+                .sql
+                .starts_with("SELECT event.status AS status, count(*)"),
+            "{}",
+            qs[2].sql
+        );
+        assert!(
+            qs[2].sql.contains("GROUP BY event.status\n"),
+            "{}",
+            qs[2].sql
+        );
+        assert!(
+            qs[3]
+                .sql
+                .contains("date_trunc('hour', metadata.sourcetimestamp)"),
+            "{}",
+            qs[3].sql
+        );
     }
 
     #[test]

@@ -88,9 +88,12 @@ fn records_read_back_from_kinesis_convert_without_errors_and_the_starter_queries
     // Firehose's side: the records as read from the stream, converted with its rules.
     let records: Vec<&[u8]> = stored.iter().map(Vec::as_slice).collect();
     let lake = tempfile::tempdir()?;
+    // One pinned instant for the arrival and the queries' `current_date`: a one-digit day
+    // and month, the folders (`month=01/day=05`) that an unpadded listing prefix misses.
+    let now = eventlake_local::parse_arrival("2024-01-05T00:00:30Z").ok_or("pinned time")?;
     let opts = IngestOptions {
         lake_dir: lake.path().to_path_buf(),
-        arrival: None,
+        arrival: Some(now),
         threads: 1,
     };
     let ingested = ingest_records(&loaded.schema, "order_placed", &records, &opts)?;
@@ -124,7 +127,7 @@ fn records_read_back_from_kinesis_convert_without_errors_and_the_starter_queries
     // Athena's side: the committed starter queries, unchanged, over the lake.
     let file = repo_root().join("out/athena/order_placed.queries.sql");
     let statements = split_statements(&std::fs::read_to_string(&file)?);
-    let engine = LakeQuery::open(&loaded.schema, lake.path())?;
+    let engine = LakeQuery::open(&loaded.schema, lake.path())?.with_clock(now);
     let mut newest_first: Vec<&OrderPlaced> = events.iter().collect();
     newest_first.sort_by_key(|e| std::cmp::Reverse(e.occurred_at));
     let mut checked = Vec::new();

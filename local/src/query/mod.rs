@@ -4,7 +4,10 @@
 //!
 //! Rules:
 //! - partition columns (`year`, `month`, …) are `int`, as in Glue, read from the
-//!   `name=value` folders; predicates on them prune folders;
+//!   zero-padded `name=value` folders Firehose writes; predicates on them prune folders
+//!   ([`padded_partitions`] keeps `day = 7` from missing `day=07/`);
+//! - `current_date` and `now()` read the lake's clock: the real time, or the instant
+//!   given to [`LakeQuery::with_clock`], so that "today" can be pinned;
 //! - the starter queries in `out/athena/<event>.queries.sql` run unchanged; the few Trino
 //!   forms DataFusion spells differently are translated by [`trino_compat`], which lists
 //!   each one (docs/local-lake.md too);
@@ -26,9 +29,14 @@ use datafusion::datasource::listing::{
 use datafusion::prelude::{SessionConfig, SessionContext};
 
 use eventlake_schema::Schema;
+use eventlake_schema::time::Instant;
 
 use crate::Error;
 use crate::columns::event_schema;
+
+pub mod padded_partitions;
+
+use padded_partitions::PaddedPartitions;
 
 /// Name of DataFusion's catalog.
 const CATALOG: &str = "datafusion";
@@ -37,6 +45,8 @@ const CATALOG: &str = "datafusion";
 pub struct LakeQuery {
     ctx: SessionContext,
     runtime: tokio::runtime::Runtime,
+    /// The instant `current_date` and `now()` read; the real time when `None`.
+    clock: Option<chrono::DateTime<chrono::Utc>>,
     /// The registered tables, `<lake>.<event>`.
     pub tables: Vec<String>,
 }
@@ -79,6 +89,12 @@ impl LakeQuery {
                     .with_listing_options(options)
                     .with_schema(data_schema);
                 let table = ListingTable::try_new(config).map_err(query_err)?;
+                let names = event
+                    .partition_columns()
+                    .iter()
+                    .map(|p| p.name.to_owned())
+                    .collect();
+                let table = PaddedPartitions::new(Arc::new(table), names);
                 ctx.register_table(reference, Arc::new(table))
                     .map_err(query_err)?;
             } else {
@@ -98,15 +114,44 @@ impl LakeQuery {
         Ok(Self {
             ctx,
             runtime,
+            clock: None,
             tables,
         })
     }
 
+    /// Pins the clock: every later statement reads `now` as `current_date`, `now()` and
+    /// `current_timestamp`, the way Athena reads the query's start time.
+    #[must_use]
+    pub fn with_clock(mut self, now: Instant) -> Self {
+        self.clock = chrono::DateTime::from_timestamp(now.secs, now.nanos);
+        self
+    }
+
     /// Runs one statement and returns its rows.
     pub fn run(&self, sql: &str) -> Result<Vec<RecordBatch>, Error> {
+        use datafusion::dataframe::DataFrame;
+        use datafusion::logical_expr::LogicalPlan;
+
         let sql = trino_compat(sql);
         self.runtime.block_on(async {
-            let df = self.ctx.sql(&sql).await.map_err(query_err)?;
+            // `SessionContext::sql` stamps the real time on a fresh copy of the session's
+            // state for every statement; planning through our own copy is the only way
+            // for a pinned time to reach `current_date`.
+            let mut state = self.ctx.state();
+            if let Some(now) = self.clock {
+                let props = state.execution_props_mut();
+                props.query_execution_start_time = Some(now);
+            }
+            let plan = state.create_logical_plan(&sql).await.map_err(query_err)?;
+            let df = match plan {
+                // Statements that change the session (DDL, SET) go through the context.
+                LogicalPlan::Ddl(_) | LogicalPlan::Statement(_) => self
+                    .ctx
+                    .execute_logical_plan(plan)
+                    .await
+                    .map_err(query_err)?,
+                plan => DataFrame::new(state, plan),
+            };
             df.collect().await.map_err(query_err)
         })
     }
