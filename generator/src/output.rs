@@ -5,6 +5,8 @@
 //! - everything is rendered in memory and the whole folder is surveyed before the first byte
 //!   is written, so a refusal or an error found by the survey leaves the folder untouched;
 //!   each file is written to a temporary name (`<file>.eventlake-tmp-<pid>`) and renamed;
+//! - the manifest is extended with every file a run may write before the first of them is
+//!   written, so files of a run that failed halfway are still known as ours;
 //! - a file counts as ours when it carries the `@generated` mark in its first lines or is
 //!   listed in the manifest (`.eventlake-manifest`, for JSON files that cannot carry a
 //!   comment). An existing file that is not ours is never overwritten, and never removed:
@@ -120,23 +122,31 @@ pub fn write_all(
         )))?;
         summary.leftovers.push(rel);
     }
+    // Before any file is written, the manifest lists every file this run may write (JSON
+    // files carry no mark), so a run that fails halfway leaves files the next run knows as
+    // its own. A full run ends by writing the exact manifest, one of its artifacts; a
+    // partial run (`--only`) keeps this one.
+    let has_manifest = artifacts.iter().any(|a| a.path == MANIFEST);
+    let mut intended = survey.listed.clone();
+    intended.extend(
+        artifacts
+            .iter()
+            .filter(|a| a.path != MANIFEST)
+            .map(|a| a.path.clone()),
+    );
+    if intended != survey.listed {
+        let m = manifest_of(intended.iter().map(String::as_str), opts.source_name);
+        write_under(out, &root, &m.path, m.contents.as_bytes())?;
+        if !has_manifest {
+            summary.written.push(m.path);
+        }
+    }
     for (a, state) in artifacts.iter().zip(&survey.states) {
         if *state == State::Current {
             summary.unchanged.push(a.path.clone());
         } else {
             write_under(out, &root, &a.path, a.contents.as_bytes())?;
             summary.written.push(a.path.clone());
-        }
-    }
-    // A partial run (`--only`) adds its files to the manifest so the next run knows them
-    // (JSON files carry no mark); the full run rewrites the manifest as one of its artifacts.
-    if !opts.prune && !artifacts.iter().any(|a| a.path == MANIFEST) {
-        let mut listed = survey.listed.clone();
-        listed.extend(artifacts.iter().map(|a| a.path.clone()));
-        if listed != survey.listed {
-            let m = manifest_of(listed.iter().map(String::as_str), opts.source_name);
-            write_under(out, &root, &m.path, m.contents.as_bytes())?;
-            summary.written.push(m.path);
         }
     }
     for rel in survey.extra {
@@ -431,6 +441,13 @@ fn previous_manifest(
             io_err(format!("cannot read {}", path.display()))(e)
         }
     })?;
+    if !carries_mark(&bytes) {
+        problems.insert(format!(
+            "{}: exists and is not eventlake's (it has no {GENERATED_MARK} mark)",
+            path.display()
+        ));
+        return Ok(BTreeSet::new());
+    }
     Ok(String::from_utf8_lossy(&bytes)
         .lines()
         .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
@@ -444,10 +461,16 @@ pub fn has_generated_mark(path: &Path) -> Result<bool, Error> {
     std::fs::File::open(path)
         .and_then(|f| f.take(MARK_WINDOW).read_to_end(&mut head))
         .map_err(io_err(format!("cannot read {}", path.display())))?;
-    Ok(String::from_utf8_lossy(&head)
+    Ok(carries_mark(&head))
+}
+
+/// Whether the [`GENERATED_MARK`] is in the first three lines of the first bytes of `text`.
+fn carries_mark(text: &[u8]) -> bool {
+    let head = &text[..text.len().min(MARK_WINDOW as usize)];
+    String::from_utf8_lossy(head)
         .lines()
         .take(3)
-        .any(|l| l.contains(GENERATED_MARK)))
+        .any(|l| l.contains(GENERATED_MARK))
 }
 
 fn read(path: &Path) -> Result<Vec<u8>, Error> {

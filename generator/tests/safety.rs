@@ -514,21 +514,28 @@ fn io_errors_name_the_file_and_the_operation() {
     );
 }
 
-/// The same through the binary, with a folder the (unprivileged) user may not write to.
+/// The same through the binary, with a folder the (unprivileged) user may not write to; the
+/// files the failed run did write are still known as eventlake's afterwards.
 #[cfg(target_os = "linux")]
 #[test]
-fn a_permission_error_names_the_file() {
+fn a_permission_error_names_the_file_and_the_next_run_recovers() {
     use std::os::unix::fs::PermissionsExt;
-    let tmp = generated();
-    let glue = tmp.path().join("out/glue");
-    std::fs::remove_dir_all(&glue).expect("rm");
-    std::fs::create_dir(&glue).expect("mkdir");
-    for (p, mode) in [(tmp.path(), 0o777), (glue.as_path(), 0o555)] {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    std::fs::copy(minimal(), tmp.path().join("events.toml")).expect("copy");
+    let out = tmp.path().join("out");
+    // firehose/ comes after glue/: the run writes glue's JSON files, then fails.
+    let firehose = out.join("firehose");
+    std::fs::create_dir_all(&firehose).expect("mkdir");
+    for (p, mode) in [
+        (tmp.path(), 0o755),
+        (out.as_path(), 0o777),
+        (&firehose, 0o555),
+    ] {
         std::fs::set_permissions(p, std::fs::Permissions::from_mode(mode)).expect("chmod");
     }
     // Root ignores permissions: probe for that, and run as `nobody` through setpriv then.
-    let privileged = std::fs::write(glue.join("probe"), "").is_ok();
-    let _ = std::fs::remove_file(glue.join("probe"));
+    let privileged = std::fs::write(firehose.join("probe"), "").is_ok();
+    let _ = std::fs::remove_file(firehose.join("probe"));
     let mut c = if privileged {
         if Command::new("setpriv").arg("--version").output().is_err() {
             eprintln!("skipped: running as root and setpriv is not installed");
@@ -550,9 +557,24 @@ fn a_permission_error_names_the_file() {
     assert_exit(&o, 1, "gen into a read-only folder");
     let stderr = text(&o.stderr);
     assert!(
-        stderr.contains("cannot write out/glue/ping.") && stderr.contains("ermission denied"),
+        stderr.contains("cannot write out/firehose/ping.conversion.json")
+            && stderr.contains("ermission denied"),
         "{stderr}"
     );
+    assert!(
+        out.join("glue/ping.table.json").is_file(),
+        "glue/ was written first"
+    );
+    std::fs::set_permissions(&firehose, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+    // A new column changes glue's files, so the next run must replace them.
+    let mut schema = std::fs::OpenOptions::new()
+        .append(true)
+        .open(tmp.path().join("events.toml"))
+        .expect("open");
+    schema.write_all(b"level = \"int\"\n").expect("append");
+    let o = eventlake(&["gen"], tmp.path());
+    assert_exit(&o, 0, "the next run replaces the files of the failed one");
+    assert_exit(&eventlake(&["gen", "--check"], tmp.path()), 0, "--check");
 }
 
 #[test]
