@@ -12,17 +12,10 @@ use std::process::{Command, Output, Stdio};
 
 use eventlake_cli::output::{self, Artifact};
 
-use crate::common::{eventlake, repo_root, text};
+use crate::common::{command, eventlake, repo_root, text};
 
 fn minimal() -> PathBuf {
     repo_root().join("schema/tests/fixtures/valid/minimal.toml")
-}
-
-/// The binary, in `cwd`, without colours.
-fn command(cwd: &Path) -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_eventlake"));
-    c.current_dir(cwd).env("NO_COLOR", "1");
-    c
 }
 
 /// A folder with `events.toml` (the minimal lake) generated into `out/`.
