@@ -7,12 +7,14 @@
 //! (schema or arguments) is invalid.
 
 use std::io::{IsTerminal, Write};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::ExitCode;
 
 pub mod cli;
 #[cfg(feature = "local")]
 pub mod local_cmd;
+pub mod lock;
+pub mod out_dir;
 pub mod output;
 pub mod plan;
 pub mod render;
@@ -47,8 +49,29 @@ pub enum Error {
         /// The underlying error.
         source: std::io::Error,
     },
+    /// Invalid input or arguments (exit code [`EXIT_INVALID`]), already phrased for the user.
+    Invalid(String),
+    /// eventlake refused to touch files that are not its own (exit code [`EXIT_FAILED`]).
+    Refused {
+        /// What was refused, e.g. "refusing to write to out".
+        what: String,
+        /// One line per offending path: the path and why.
+        problems: Vec<String>,
+        /// How to proceed.
+        fix: String,
+    },
     /// Anything else, already phrased for the user.
     Message(String),
+}
+
+impl Error {
+    /// The exit code this error ends the run with.
+    pub fn exit_code(&self) -> u8 {
+        match self {
+            Error::Invalid(_) => EXIT_INVALID,
+            _ => EXIT_FAILED,
+        }
+    }
 }
 
 impl std::fmt::Display for Error {
@@ -58,14 +81,25 @@ impl std::fmt::Display for Error {
                 write!(f, "template `{name}` failed to render:\n{detail}")
             }
             Error::Io { action, source } => write!(f, "{action}: {source}"),
-            Error::Message(m) => f.write_str(m),
+            Error::Refused {
+                what,
+                problems,
+                fix,
+            } => {
+                write!(f, "{what}:")?;
+                for p in problems {
+                    write!(f, "\n  {p}")?;
+                }
+                write!(f, "\n{fix}")
+            }
+            Error::Invalid(m) | Error::Message(m) => f.write_str(m),
         }
     }
 }
 
 impl std::error::Error for Error {}
 
-fn io_err(action: impl Into<String>) -> impl FnOnce(std::io::Error) -> Error {
+pub(crate) fn io_err(action: impl Into<String>) -> impl FnOnce(std::io::Error) -> Error {
     let action = action.into();
     move |source| Error::Io { action, source }
 }
@@ -139,7 +173,7 @@ pub fn run_with(cli: &Cli, term: &mut Term<'_>) -> u8 {
         Ok(code) => code,
         Err(e) => {
             term.error(&e.to_string());
-            EXIT_FAILED
+            e.exit_code()
         }
     }
 }
@@ -177,23 +211,19 @@ fn validate(term: &mut Term<'_>, args: &ValidateArgs) -> Result<u8, Error> {
     Ok(0)
 }
 
-/// The default output folder: `out/` next to the schema.
-pub fn default_out_dir(schema: &Path) -> PathBuf {
-    match schema.parent().filter(|p| !p.as_os_str().is_empty()) {
-        Some(dir) => dir.join("out"),
-        None => PathBuf::from("out"),
-    }
-}
-
 fn generate(term: &mut Term<'_>, args: &GenArgs) -> Result<u8, Error> {
     let schema_path = &args.schema.schema;
+    if let Some(dir) = &args.templates {
+        templates::check_overrides(dir)?;
+    }
     let Some(loaded) = load(term, schema_path) else {
         return Ok(EXIT_INVALID);
     };
-    let out_dir = args
-        .out
-        .clone()
-        .unwrap_or_else(|| default_out_dir(schema_path));
+    let out_dir = match &args.out {
+        Some(dir) => dir.clone(),
+        None => out_dir::default_for(schema_path)?,
+    };
+    out_dir::vet(&out_dir)?;
     let source_name = schema_path
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
@@ -201,21 +231,40 @@ fn generate(term: &mut Term<'_>, args: &GenArgs) -> Result<u8, Error> {
     let opts = RenderOptions {
         only: args.only.clone(),
         templates: args.templates.as_deref(),
-        source_name,
+        source_name: source_name.clone(),
     };
     let rendered = targets::render(&loaded.schema, &opts)?;
     for w in &rendered.warnings {
         term.warning(w);
     }
     let artifacts = rendered.artifacts;
-    let prune = args.only.is_empty();
+    let out_opts = output::Options {
+        prune: args.only.is_empty(),
+        protect: Some(schema_path),
+        source_name: &source_name,
+    };
     if args.check {
-        let report = output::check(&out_dir, &artifacts, prune)
-            .map_err(io_err(format!("cannot read {}", out_dir.display())))?;
+        // A folder that does not exist has nothing to lock, and everything is missing.
+        let _lock = match out_dir.is_dir() {
+            true => Some(lock_out_dir(term, &out_dir, lock::Access::Shared)?),
+            false => None,
+        };
+        let report = output::check(&out_dir, &artifacts, &out_opts)?;
         return Ok(print_check(term, &out_dir, schema_path, &report));
     }
-    let summary = output::write_all(&out_dir, &artifacts, prune)
-        .map_err(io_err(format!("cannot write to {}", out_dir.display())))?;
+    std::fs::create_dir_all(&out_dir).map_err(io_err(format!(
+        "cannot create the output folder {}",
+        out_dir.display()
+    )))?;
+    let _lock = lock_out_dir(term, &out_dir, lock::Access::Exclusive)?;
+    let summary = output::write_all(&out_dir, &artifacts, &out_opts)?;
+    for p in &summary.leftovers {
+        let _ = writeln!(
+            term.out,
+            "  removed  {} (left by an interrupted run)",
+            out_dir.join(p).display()
+        );
+    }
     for p in &summary.written {
         let _ = writeln!(term.out, "  wrote    {}", out_dir.join(p).display());
     }
@@ -238,6 +287,22 @@ fn generate(term: &mut Term<'_>, args: &GenArgs) -> Result<u8, Error> {
         return Ok(EXIT_FAILED);
     }
     Ok(0)
+}
+
+/// Takes the output folder's lock, telling the user when another run makes this one wait.
+fn lock_out_dir(
+    term: &mut Term<'_>,
+    out_dir: &Path,
+    access: lock::Access,
+) -> Result<lock::Held, Error> {
+    lock::acquire(out_dir, access, |timeout| {
+        let _ = writeln!(
+            term.err,
+            "waiting for another eventlake run to finish with {} (up to {} s)",
+            out_dir.display(),
+            timeout.as_secs()
+        );
+    })
 }
 
 fn print_check(
@@ -281,7 +346,24 @@ fn print_check(
             out_dir.join(path).display()
         );
     }
-    let n = report.stale.len() + report.missing.len() + report.extra.len();
+    for path in &report.leftovers {
+        let _ = writeln!(
+            err,
+            "leftover: {} (a temporary file of an interrupted run; `eventlake gen` removes it)",
+            out_dir.join(path).display()
+        );
+    }
+    for problem in &report.conflicts {
+        let _ = writeln!(
+            err,
+            "blocked: {problem} (`eventlake gen` would refuse to run until it is moved)"
+        );
+    }
+    let n = report.stale.len()
+        + report.missing.len()
+        + report.extra.len()
+        + report.leftovers.len()
+        + report.conflicts.len();
     term.error(&format!(
         "{n} generated file{} out of date; run `eventlake gen --schema {}` and commit the result",
         eventlake_schema::diag::plural(n),
@@ -293,10 +375,7 @@ fn print_check(
 fn schema_json(term: &mut Term<'_>, args: &SchemaJsonArgs) -> Result<u8, Error> {
     let text = eventlake_schema::format::json_schema_text();
     match &args.out {
-        Some(path) => {
-            std::fs::write(path, text)
-                .map_err(io_err(format!("cannot write {}", path.display())))?;
-        }
+        Some(path) => output::write_own_file(path, text.as_bytes(), "eventlake schema-json")?,
         None => {
             let _ = write!(term.out, "{text}");
         }
@@ -317,10 +396,20 @@ fn init(term: &mut Term<'_>, args: &InitArgs) -> Result<u8, Error> {
         Ok(mut f) => {
             f.write_all(STARTER_SCHEMA.as_bytes())
                 .map_err(io_err(format!("cannot write {}", path.display())))?;
+            // The `#:schema` directive is relative to the schema's own folder.
+            let json = path
+                .parent()
+                .unwrap_or(Path::new(""))
+                .join("events.schema.json");
             let _ = writeln!(
                 term.out,
-                "wrote {}; next: edit it, then `eventlake gen --schema {}`",
+                "wrote {}; next: edit it, then `eventlake gen --schema {}`\n\
+                 completion in editors (Taplo, Even Better TOML): \
+                 `eventlake schema-json --out {}`, then make `#:schema ./events.schema.json` \
+                 the first line of {}",
                 path.display(),
+                path.display(),
+                json.display(),
                 path.display()
             );
             Ok(0)

@@ -525,8 +525,14 @@ pub(crate) fn demo(term: &mut Term<'_>, args: &DemoArgs) -> Result<u8, Error> {
             ..RenderOptions::default()
         },
     )?;
-    let summary = output::write_all(&out_dir, &artifacts, true)
-        .map_err(io(format!("cannot write to {}", out_dir.display())))?;
+    std::fs::create_dir_all(&out_dir)
+        .map_err(io(format!("cannot create {}", out_dir.display())))?;
+    let out_opts = output::Options {
+        prune: true,
+        protect: Some(schema_path),
+        source_name: &source_name,
+    };
+    let summary = output::write_all(&out_dir, &artifacts, &out_opts)?;
     let _ = writeln!(
         term.out,
         "1. generated {} files for lake `{}` in {} ({} written, {} unchanged)",

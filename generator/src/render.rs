@@ -34,14 +34,10 @@ pub fn environment(overrides: Option<&Path>) -> Environment<'static> {
     let overrides: Option<PathBuf> = overrides.map(Path::to_path_buf);
     env.set_loader(move |name| {
         if let Some(dir) = &overrides {
-            let candidate = dir.join(name);
-            if candidate.is_file() {
-                return std::fs::read_to_string(&candidate).map(Some).map_err(|e| {
-                    Error::new(
-                        ErrorKind::InvalidOperation,
-                        format!("cannot read template {}: {e}", candidate.display()),
-                    )
-                });
+            let text = crate::templates::read_override(dir, name)
+                .map_err(|e| Error::new(ErrorKind::InvalidOperation, e))?;
+            if text.is_some() {
+                return Ok(text);
             }
         }
         Ok(EMBEDDED

@@ -1,5 +1,11 @@
-//! The built-in templates, embedded in the binary so it stands alone. A test checks that
-//! every file under `templates/` is listed here.
+//! Where templates come from: the built-in ones, embedded in the binary so it stands alone
+//! (a test checks that every file under `templates/` is listed here), or a file of the same
+//! name in the `--templates` folder, read like any input: a regular file of at most
+//! [`eventlake_schema::input::MAX_INPUT_BYTES`], in UTF-8.
+
+use std::path::Path;
+
+use crate::Error;
 
 /// `(name, text)` of every built-in template; names are paths relative to `templates/`.
 pub const EMBEDDED: &[(&str, &str)] = &[
@@ -26,6 +32,57 @@ pub const EMBEDDED: &[(&str, &str)] = &[
     ),
     // TEMPLATES-END
 ];
+
+/// Checks the `--templates` folder before anything is rendered: it must be a folder, and
+/// every override in it must be readable (exit code 2 otherwise, with every problem).
+pub fn check_overrides(dir: &Path) -> Result<(), Error> {
+    match std::fs::metadata(dir) {
+        Ok(m) if m.is_dir() => {}
+        Ok(_) => {
+            return Err(Error::Invalid(format!(
+                "--templates {} is not a folder; point it at a folder laid out like templates/",
+                dir.display()
+            )));
+        }
+        Err(e) => {
+            return Err(Error::Invalid(format!(
+                "--templates {}: {e}; point it at a folder laid out like templates/",
+                dir.display()
+            )));
+        }
+    }
+    let problems: Vec<String> = EMBEDDED
+        .iter()
+        .filter_map(|(name, _)| read_override(dir, name).err())
+        .collect();
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(Error::Invalid(problems.join("\n")))
+    }
+}
+
+/// The template `name` from the `--templates` folder `dir`, or `None` when the folder has
+/// no such file (the built-in one is used).
+pub fn read_override(dir: &Path, name: &str) -> Result<Option<String>, String> {
+    let path = dir.join(name);
+    let meta = match std::fs::metadata(&path) {
+        Ok(m) => m,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(format!("cannot read template {}: {e}", path.display())),
+    };
+    if !meta.is_file() {
+        return Err(format!(
+            "template {} is not a regular file (a folder, a device or a pipe)",
+            path.display()
+        ));
+    }
+    let bytes = eventlake_schema::input::read_bounded(&path)
+        .map_err(|e| format!("cannot read template {}: {e}", path.display()))?;
+    String::from_utf8(bytes)
+        .map(Some)
+        .map_err(|_| format!("template {} is not valid UTF-8", path.display()))
+}
 
 #[cfg(test)]
 mod tests {

@@ -9,7 +9,11 @@ use crate::common::{load, render, repo_root};
 fn committed_out_folder_is_current() {
     let schema = load(&repo_root().join("events.toml"));
     let artifacts = render(&schema);
-    let report = output::check(&repo_root().join("out"), &artifacts, true).expect("readable");
+    let opts = output::Options {
+        prune: true,
+        ..output::Options::default()
+    };
+    let report = output::check(&repo_root().join("out"), &artifacts, &opts).expect("readable");
     assert!(
         report.is_fresh(),
         "out/ is stale (stale: {:?}, missing: {:?}, extra: {:?}); run `cargo run -- gen --schema events.toml` and commit",

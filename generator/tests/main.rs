@@ -11,3 +11,5 @@ mod event_time;
 mod freshness;
 #[cfg(feature = "local")]
 mod local;
+#[cfg(unix)]
+mod safety;

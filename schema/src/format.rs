@@ -159,7 +159,14 @@ struct ItemsTable {
     items: Option<ItemsSpec>,
 }
 
-/// The JSON Schema (draft 2020-12) of the events.toml format.
+/// The mark every file eventlake generates carries near its top (`@generated`, the
+/// convention GitHub and many linters recognise). eventlake overwrites or removes an existing
+/// file only when it carries this mark or is listed in the manifest of `eventlake gen`.
+pub const GENERATED_MARK: &str = "@generated";
+
+/// The JSON Schema (draft 2020-12) of the events.toml format. Its first key is a `$comment`
+/// with the [`GENERATED_MARK`], so `eventlake schema-json --out FILE` knows the file is its
+/// own and may replace it.
 pub fn json_schema() -> serde_json::Value {
     let mut schema = schemars::schema_for!(EventsToml).to_value();
     if let Some(obj) = schema.as_object_mut() {
@@ -167,6 +174,15 @@ pub fn json_schema() -> serde_json::Value {
             "$id".to_owned(),
             serde_json::Value::String("https://eventlake.dev/events.schema.json".to_owned()),
         );
+        let mut marked = serde_json::Map::new();
+        marked.insert(
+            "$comment".to_owned(),
+            serde_json::Value::String(format!(
+                "{GENERATED_MARK} by `eventlake schema-json`; do not edit"
+            )),
+        );
+        marked.append(obj);
+        *obj = marked;
     }
     schema
 }

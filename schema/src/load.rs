@@ -67,10 +67,10 @@ pub struct Loaded {
     pub warnings: Report,
 }
 
-/// Reads and validates the events.toml at `path`.
+/// Reads (at most [`crate::input::MAX_INPUT_BYTES`]) and validates the events.toml at `path`.
 pub fn load_path(path: &std::path::Path) -> Result<Loaded, Report> {
     let display = path.display().to_string();
-    match std::fs::read(path) {
+    match crate::input::read_bounded(path) {
         Ok(bytes) => match String::from_utf8(bytes) {
             Ok(text) => load_str(&text, &display),
             Err(e) => {
@@ -91,10 +91,14 @@ pub fn load_path(path: &std::path::Path) -> Result<Loaded, Report> {
             source: String::new(),
             diagnostics: vec![
                 Diagnostic::error(0..0, format!("cannot read {display}: {e}")).with_help(
-                    if e.kind() == std::io::ErrorKind::NotFound {
-                        "check the path, or create a starter schema with `eventlake init`"
-                    } else {
-                        "check the file's permissions"
+                    match e.kind() {
+                        std::io::ErrorKind::NotFound => {
+                            "check the path, or create a starter schema with `eventlake init`"
+                        }
+                        std::io::ErrorKind::FileTooLarge => {
+                            "an events.toml of 40,000 columns is about 1 MB; check that --schema names the schema"
+                        }
+                        _ => "check the file's permissions",
                     },
                 ),
             ],

@@ -9,14 +9,16 @@ use std::process::{Command, Output};
 use eventlake_cli::{RenderOptions, output::Artifact, render_all};
 use eventlake_schema::Schema;
 
+/// The `eventlake` binary, to run in `cwd` without colours.
+pub fn command(cwd: &Path) -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_eventlake"));
+    c.current_dir(cwd).env("NO_COLOR", "1");
+    c
+}
+
 /// Runs the `eventlake` binary in `cwd` without colours.
 pub fn eventlake(args: &[&str], cwd: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_eventlake"))
-        .args(args)
-        .current_dir(cwd)
-        .env("NO_COLOR", "1")
-        .output()
-        .expect("the binary runs")
+    command(cwd).args(args).output().expect("the binary runs")
 }
 
 /// Output bytes as text.
