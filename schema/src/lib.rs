@@ -21,6 +21,7 @@
 pub mod cron;
 pub mod diag;
 pub mod example;
+pub mod fingerprint;
 pub mod format;
 pub mod load;
 pub mod model;
