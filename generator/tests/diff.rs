@@ -782,6 +782,16 @@ fn an_old_schema_failing_todays_validation_is_compared_with_notes() {
 }
 
 #[test]
+fn an_old_lake_name_outside_todays_rules_never_panics() {
+    let old = BASE.replace("name = \"shop\"", &format!("name = \"{}\"", "ß".repeat(50)));
+    let (report, exit, stderr) = diff(&old, BASE, &[]);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert_eq!(exit, 1, "{stderr}");
+    let got = codes(&report.expect("json"));
+    assert_eq!(got, [("lake_renamed".to_owned(), "breaking".to_owned())]);
+}
+
+#[test]
 fn inputs_that_cannot_be_compared_exit_2() {
     let (_, exit, stderr) = diff("[lake\nname =", BASE, &[]);
     assert_eq!(exit, 2);
@@ -1021,6 +1031,26 @@ fn create_only_properties_match_cfn_lints_resource_schemas() {
             create_only(ty).iter().any(|p| p == prop),
             *expected,
             "{ty} {prop}: create-only should be {expected}"
+        );
+    }
+}
+
+/// docs/schema-evolution.md's rule table lists every code with the level the CLI gives it.
+#[test]
+fn the_documented_rule_table_matches_the_levels() {
+    let doc = std::fs::read_to_string(repo_root().join("docs/schema-evolution.md")).expect("docs");
+    for code in ChangeCode::ALL {
+        let row = format!("| `{}` | ", code.name());
+        let line = doc
+            .lines()
+            .find(|l| l.starts_with(&row))
+            .unwrap_or_else(|| panic!("docs/schema-evolution.md has no row for `{}`", code.name()));
+        let documented = line[row.len()..].split(' ').next().unwrap_or("");
+        assert_eq!(
+            documented,
+            eventlake_cli::diff::level(*code).name(),
+            "`{}`",
+            code.name()
         );
     }
 }

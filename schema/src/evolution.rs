@@ -271,3 +271,35 @@ pub fn describe(event: Option<&str>, column: Option<&str>) -> Cow<'static, str> 
         (None, None) => Cow::Borrowed("the lake"),
     }
 }
+
+/// Finds keys in events.toml text, parsed once; used to point a comparison's finding at the
+/// line that caused it.
+pub struct Locator<'s> {
+    root: Spanned<DeTable<'s>>,
+}
+
+impl<'s> Locator<'s> {
+    /// Parses `source` (syntax errors leave the parts that parsed).
+    pub fn new(source: &'s str) -> Self {
+        Self {
+            root: DeTable::parse_recoverable(source).0,
+        }
+    }
+
+    /// The span of the key at `path` (`["events", "order", "shards"]`), if the file spells it.
+    pub fn key(&self, path: &[&str]) -> Option<Span> {
+        let mut table: &DeTable<'_> = self.root.get_ref();
+        let (last, init) = path.split_last()?;
+        for key in init {
+            let (_, v) = table.iter().find(|(k, _)| k.get_ref() == key)?;
+            match v.get_ref() {
+                DeValue::Table(t) => table = t,
+                _ => return None,
+            }
+        }
+        table
+            .iter()
+            .find(|(k, _)| k.get_ref() == last)
+            .map(|(k, _)| k.span())
+    }
+}

@@ -237,7 +237,7 @@ fn compare_field(cx: &mut Cx<'_>, scope: Scope<'_>, o: &Field, n: &Field) {
     let path = format!("{}{}", scope.prefix, n.name);
     let spans = (Some(n.span.clone()), Some(o.span.clone()));
     if o.ty != n.ty {
-        compare_types(cx, scope, &path, &o.ty, &n.ty, &spans);
+        compare_types(cx, scope, &path, &o.ty, &n.ty, &spans, false);
     }
     if o.json_key() != n.json_key() {
         if o.json_key().to_lowercase() == n.json_key().to_lowercase() {
@@ -382,7 +382,8 @@ fn list<S: AsRef<str>>(values: &[S]) -> String {
         .join(", ")
 }
 
-/// Compares two types at `path`, looking through arrays and map values into structs.
+/// Compares two types at `path`, looking through arrays and map values into structs;
+/// `inside` is true below an array or a map.
 fn compare_types(
     cx: &mut Cx<'_>,
     scope: Scope<'_>,
@@ -393,6 +394,7 @@ fn compare_types(
         Option<eventlake_schema::Span>,
         Option<eventlake_schema::Span>,
     ),
+    inside: bool,
 ) {
     match (old, new) {
         (Type::Struct { fields: a }, Type::Struct { fields: b }) => {
@@ -404,13 +406,13 @@ fn compare_types(
             compare_fields(cx, inner, a, b);
         }
         (Type::Array { items: a }, Type::Array { items: b }) => {
-            compare_types(cx, scope, path, a, b, spans);
+            compare_types(cx, scope, path, a, b, spans, true);
         }
         (Type::Map { key: ka, value: va }, Type::Map { key: kb, value: vb }) if ka == kb => {
-            compare_types(cx, scope, path, va, vb, spans);
+            compare_types(cx, scope, path, va, vb, spans, true);
         }
         _ => {
-            let nested = scope.nested() || !old.is_primitive() || !new.is_primitive();
+            let nested = inside || scope.nested() || !old.is_primitive() || !new.is_primitive();
             let (code, message) = if is_listed_widening(old, new) {
                 (
                     C::TypeWidened,

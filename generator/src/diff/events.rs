@@ -20,7 +20,16 @@ use crate::plan::{EventPlan, LakePlan};
 
 /// Compares two whole lakes.
 pub fn compare_lakes(cx: &mut Cx<'_>, old: &Schema, new: &Schema) {
-    let (old_plan, new_plan) = (LakePlan::new(old), LakePlan::new(new));
+    let (old_plan, new_plan) = (plan(old), plan(new));
+    let bucket = |p: &Option<LakePlan>, s: &Schema| {
+        p.as_ref().map_or_else(
+            || format!("{}-…", s.lake.name),
+            |p| p.lake_bucket.name_sub.clone(),
+        )
+    };
+    let database = old_plan
+        .as_ref()
+        .map_or_else(|| old.lake.name.clone(), |p| p.database_sub.clone());
     if old.lake.name != new.lake.name {
         cx.push(
             C::LakeRenamed,
@@ -30,9 +39,9 @@ pub fn compare_lakes(cx: &mut Cx<'_>, old: &Schema, new: &Schema) {
                 "the lake is renamed from `{}` to `{}`: bucket names change (`{}` becomes `{}`), `BucketName` is create-only and the buckets are retained, so CloudFormation creates new empty buckets and every file written so far is orphaned; the database `{}`, every stream, delivery stream and table are replaced",
                 old.lake.name,
                 new.lake.name,
-                old_plan.lake_bucket.name_sub,
-                new_plan.lake_bucket.name_sub,
-                old_plan.database_sub
+                bucket(&old_plan, old),
+                bucket(&new_plan, new),
+                database
             ),
             Some(format!("keep `name = \"{}\"` (change `description` instead); a new lake name means a new lake and a migration of the data", old.lake.name)),
             cx.new.key(&["lake", "name"]),
@@ -63,7 +72,7 @@ pub fn compare_lakes(cx: &mut Cx<'_>, old: &Schema, new: &Schema) {
         .filter(|e| old.event(&e.name).is_none())
         .collect();
     for gone in removed {
-        let gone_plan = plan_of(&old_plan, &gone.name);
+        let gone_plan = plan_of(old_plan.as_ref(), &gone.name);
         if let Some(k) = added
             .iter()
             .position(|e| e.fingerprint() == gone.fingerprint())
@@ -123,15 +132,22 @@ pub fn compare_lakes(cx: &mut Cx<'_>, old: &Schema, new: &Schema) {
                 cx,
                 o,
                 n,
-                plan_of(&old_plan, &o.name),
-                plan_of(&new_plan, &n.name),
+                plan_of(old_plan.as_ref(), &o.name),
+                plan_of(new_plan.as_ref(), &n.name),
             );
         }
     }
 }
 
-fn plan_of<'p>(plan: &'p LakePlan, event: &str) -> Option<&'p EventPlan> {
-    plan.events.iter().find(|p| p.name == event)
+/// The deployment plan, when the names allow one: an old schema that fails today's
+/// validation may have a lake name the naming rules were never meant for.
+fn plan(schema: &Schema) -> Option<LakePlan> {
+    let names_ok = schema.lake.name.is_ascii() && schema.events.iter().all(|e| e.name.is_ascii());
+    names_ok.then(|| LakePlan::new(schema))
+}
+
+fn plan_of<'p>(plan: Option<&'p LakePlan>, event: &str) -> Option<&'p EventPlan> {
+    plan?.events.iter().find(|p| p.name == event)
 }
 
 /// The span of an event's setting: on the event, else in `[lake.defaults]`, else the event's
