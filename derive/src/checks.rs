@@ -10,7 +10,7 @@
 //!   bounds on each field's type (see `expand`).
 
 use eventlake_schema::diag::did_you_mean;
-use eventlake_schema::{Event, Field, Schema, Type};
+use eventlake_schema::{Event, Field, Schema};
 use syn::LitStr;
 
 use crate::attr::{Errors, WireField, WireVariant, is_option};
