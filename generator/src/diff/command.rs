@@ -145,10 +145,11 @@ pub fn run(term: &mut Term<'_>, args: &DiffArgs) -> Result<u8, Error> {
     let failing = outcome.unaccepted_at_least(threshold);
     if failing > 0 {
         term.error(&format!(
-            "{failing} {} change{} not accepted; fix {}, or accept each on purpose with an `[[accept]]` table in {new_name} (docs/schema-evolution.md)",
+            "{failing} {} change{} not accepted; fix {}, or accept {} on purpose with an `[[accept]]` table in {new_name} (docs/schema-evolution.md)",
             threshold.name(),
             eventlake_schema::diag::plural(failing),
             if failing == 1 { "it" } else { "them" },
+            if failing == 1 { "it" } else { "each" },
         ));
         return Ok(EXIT_FAILED);
     }
