@@ -43,8 +43,8 @@ pub enum Command {
     SchemaJson(SchemaJsonArgs),
     /// Write a commented starter events.toml.
     Init(InitArgs),
-    /// Say what a schema change does to the live lake: every change with its level
-    /// (breaking, warning, safe); exit 1 when something breaking is not accepted.
+    /// Say what a schema change does to the live lake: each change as breaking, warning or
+    /// safe; exit 1 on a breaking change that events.toml does not accept.
     Diff(DiffArgs),
     /// The local lake: ingest JSON records into Parquet as Firehose would, and query them
     /// with the starter SQL, with no AWS account.
