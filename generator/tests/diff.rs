@@ -310,6 +310,13 @@ const CASES: &[Case] = &[
         1,
     ),
     case(
+        "json key added",
+        "qty = \"int\"",
+        "qty = { type = \"int\", json = \"quantity\" }",
+        &[("json_key_changed", B)],
+        1,
+    ),
+    case(
         "json key case",
         "json = \"staffName\"",
         "json = \"StaffName\"",
