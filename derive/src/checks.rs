@@ -10,7 +10,7 @@
 //!   bounds on each field's type (see `expand`).
 
 use eventlake_schema::diag::did_you_mean;
-use eventlake_schema::{Event, Field, Schema, Type};
+use eventlake_schema::{Event, Field, Schema};
 use syn::LitStr;
 
 use crate::attr::{Errors, WireField, WireVariant, is_option};
@@ -91,14 +91,7 @@ pub fn resolve_field<'s>(event: &'s Event, lit: &LitStr, errors: &mut Errors) ->
 }
 
 /// The fields of a struct type, looking through arrays and map values.
-pub fn struct_fields(ty: &Type) -> Option<&[Field]> {
-    match ty {
-        Type::Struct { fields } => Some(fields),
-        Type::Array { items } => struct_fields(items),
-        Type::Map { value, .. } => struct_fields(value),
-        _ => None,
-    }
-}
+pub use eventlake_schema::fingerprint::struct_fields;
 
 /// A Rust field matched with its column.
 pub struct Matched<'a, 's> {
@@ -301,44 +294,15 @@ pub fn match_variants<'v>(
     ok
 }
 
-/// A fingerprint of a struct type: field names, JSON keys, types, nullability and enums.
+/// A fingerprint of a struct type: field names, JSON keys, types, nullability and enums
+/// (the schema crate's one definition, [`eventlake_schema::fingerprint::fields`]).
 pub fn struct_id(fields: &[Field]) -> u64 {
-    let mut canonical = String::new();
-    write_fields(fields, &mut canonical);
-    fnv1a64(canonical.as_bytes())
+    eventlake_schema::fingerprint::fields(fields)
 }
 
-fn write_fields(fields: &[Field], out: &mut String) {
-    for f in fields {
-        out.push_str(&format!(
-            "{}|{}|{}|{}|{}",
-            f.name,
-            f.json_key(),
-            f.ty,
-            f.required,
-            f.enum_values.join("\u{1f}")
-        ));
-        if let Some(inner) = struct_fields(&f.ty) {
-            out.push('{');
-            write_fields(inner, out);
-            out.push('}');
-        }
-        out.push(';');
-    }
-}
-
-/// A fingerprint of an enum column's values.
+/// A fingerprint of an enum column's values ([`eventlake_schema::fingerprint::enum_values`]).
 pub fn enum_id(values: &[String]) -> u64 {
-    fnv1a64(values.join("\u{1f}").as_bytes())
-}
-
-fn fnv1a64(bytes: &[u8]) -> u64 {
-    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
-    for b in bytes {
-        hash ^= u64::from(*b);
-        hash = hash.wrapping_mul(0x0000_0100_0000_01b3);
-    }
-    hash
+    eventlake_schema::fingerprint::enum_values(values)
 }
 
 /// `` `a`, `b` and `c` ``

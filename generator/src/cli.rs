@@ -43,6 +43,9 @@ pub enum Command {
     SchemaJson(SchemaJsonArgs),
     /// Write a commented starter events.toml.
     Init(InitArgs),
+    /// Say what a schema change does to the live lake: each change as breaking, warning or
+    /// safe; exit 1 on a breaking change that events.toml does not accept.
+    Diff(DiffArgs),
     /// The local lake: ingest JSON records into Parquet as Firehose would, and query them
     /// with the starter SQL, with no AWS account.
     #[cfg(feature = "local")]
@@ -111,4 +114,43 @@ pub struct InitArgs {
     /// Where to write the starter schema (never overwritten).
     #[arg(long, short = 'o', default_value = "events.toml", value_name = "PATH")]
     pub out: PathBuf,
+}
+
+/// `eventlake diff`
+#[derive(Debug, Args)]
+pub struct DiffArgs {
+    #[command(flatten)]
+    #[allow(missing_docs, reason = "flattened; documented on the type")]
+    pub schema: SchemaArg,
+
+    /// The old schema: a file, or `git:REV[:PATH]` (PATH defaults to the schema's path in
+    /// the repository), e.g. `git:HEAD` or `git:origin/main`.
+    #[arg(long, value_name = "OLD")]
+    pub against: String,
+
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = DiffFormat::Text)]
+    pub format: DiffFormat,
+
+    /// Exit 1 on changes of this level or worse that no `[[accept]]` table accepts.
+    #[arg(long, value_enum, default_value_t = FailOn::Breaking)]
+    pub fail_on: FailOn,
+}
+
+/// `diff` output formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum DiffFormat {
+    /// rustc-style messages for people.
+    Text,
+    /// A stable JSON document (docs/schema-evolution.md).
+    Json,
+}
+
+/// The level at which `diff` fails.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum FailOn {
+    /// Fail on breaking changes (default).
+    Breaking,
+    /// Fail on warnings and breaking changes.
+    Warning,
 }

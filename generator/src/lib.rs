@@ -11,6 +11,7 @@ use std::path::Path;
 use std::process::ExitCode;
 
 pub mod cli;
+pub mod diff;
 #[cfg(feature = "local")]
 pub mod local_cmd;
 pub mod lock;
@@ -164,6 +165,7 @@ pub fn run_with(cli: &Cli, term: &mut Term<'_>) -> u8 {
         Command::Gen(a) => generate(term, a),
         Command::SchemaJson(a) => schema_json(term, a),
         Command::Init(a) => init(term, a),
+        Command::Diff(a) => diff::command::run(term, a),
         #[cfg(feature = "local")]
         Command::Local(a) => local_cmd::local(term, a),
         #[cfg(feature = "local")]

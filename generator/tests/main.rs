@@ -7,6 +7,7 @@ mod cli;
 mod cloudformation;
 mod common;
 mod consistency;
+mod diff;
 mod event_time;
 mod freshness;
 #[cfg(feature = "local")]

@@ -30,7 +30,7 @@ TBLPROPERTIES (
   'classification'='parquet',
   'EXTERNAL'='TRUE',
   'parquet.compression'='SNAPPY',
-  'eventlake.fingerprint'='f7916320fe2b7a3b',
+  'eventlake.fingerprint'='1f2c16c3d088da02',
   'projection.enabled'='true',
   'projection.year.type'='integer',
   'projection.year.range'='2020,2100',

@@ -33,7 +33,7 @@ TBLPROPERTIES (
   'classification'='parquet',
   'EXTERNAL'='TRUE',
   'parquet.compression'='SNAPPY',
-  'eventlake.fingerprint'='f36daae513d9b386',
+  'eventlake.fingerprint'='9fa9ecddc72956e0',
   'projection.enabled'='true',
   'projection.year.type'='integer',
   'projection.year.range'='2020,2100',

@@ -27,7 +27,7 @@ TBLPROPERTIES (
   'classification'='parquet',
   'EXTERNAL'='TRUE',
   'parquet.compression'='SNAPPY',
-  'eventlake.fingerprint'='fe1227af2b649958',
+  'eventlake.fingerprint'='968911cb1d89bade',
   'projection.enabled'='true',
   'projection.year.type'='integer',
   'projection.year.range'='2020,2100',

@@ -25,6 +25,24 @@ struct EventsToml {
     /// Event types; each gets a Kinesis stream, a Firehose delivery stream and a Glue table.
     #[schemars(extend("propertyNames" = { "pattern": "^[a-z][a-z0-9_]{0,254}$" }), length(min = 1))]
     events: IndexMap<String, EventTable>,
+    /// Changes accepted on purpose: `eventlake diff` does not fail on them, and reports an
+    /// acceptance that matches no change so it can be removed.
+    accept: Option<Vec<AcceptTable>>,
+}
+
+/// One accepted change, as `eventlake diff` names it.
+#[derive(JsonSchema)]
+#[serde(deny_unknown_fields)]
+struct AcceptTable {
+    /// The change's code (`eventlake diff` prints it).
+    change: crate::evolution::ChangeCode,
+    /// The change's event, when it has one.
+    event: Option<String>,
+    /// The change's column path (`items.quantity`), when it has one.
+    column: Option<String>,
+    /// Why the change is acceptable, for reviewers.
+    #[schemars(length(min = 1))]
+    reason: String,
 }
 
 /// The `[lake]` table.

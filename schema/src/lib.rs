@@ -20,7 +20,9 @@
 
 pub mod cron;
 pub mod diag;
+pub mod evolution;
 pub mod example;
+pub mod fingerprint;
 pub mod format;
 pub mod input;
 pub mod load;
@@ -31,7 +33,7 @@ pub mod time;
 pub mod types;
 
 pub use diag::{Diagnostic, Report, Severity, Span};
-pub use load::{Loaded, load_path, load_str};
+pub use load::{Lenient, Loaded, load_lenient, load_path, load_str};
 pub use model::{
     Catalog, Compression, Event, Field, Granularity, Lake, PartitionColumn, Partitioning, Schema,
     Settings, StreamMode,

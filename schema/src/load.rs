@@ -22,10 +22,10 @@ use crate::model::{
 };
 use crate::names::{self, MAX_LAKE_NAME_LEN, MAX_NAME_LEN};
 use crate::types::{self, Type};
-use crate::{cron, model};
+use crate::{cron, evolution, model};
 
 /// Keys of the document root.
-pub const ROOT_KEYS: &[&str] = &["lake", "events"];
+pub const ROOT_KEYS: &[&str] = &["lake", "events", "accept"];
 /// Keys of `[lake]`.
 pub const LAKE_KEYS: &[&str] = &["name", "description", "defaults"];
 /// Keys of `[lake.defaults]`; each may also be set on an event.
@@ -124,6 +124,7 @@ pub fn load_str(source: &str, path: &str) -> Result<Loaded, Report> {
         return Err(cx.report(path));
     }
     let schema = cx.schema(&root);
+    cx.diags.extend(evolution::read(root.get_ref()).1);
     cx.diags.sort_by_key(|d| (d.span.start, d.span.end));
     if cx
         .diags
@@ -141,6 +142,55 @@ pub fn load_str(source: &str, path: &str) -> Result<Loaded, Report> {
             // Defensive: every `None` above is paired with an error diagnostic.
             cx.diags
                 .push(Diagnostic::error(0..0, "the schema is incomplete"));
+            Err(cx.report(path))
+        }
+    }
+}
+
+/// A schema read for comparison by `eventlake diff`: the model even when today's validation
+/// finds errors in it (an old version may predate a stricter rule), those problems, and the
+/// file's `[[accept]]` tables.
+#[derive(Debug, Clone)]
+pub struct Lenient {
+    /// The model built from the valid parts of the file.
+    pub schema: Schema,
+    /// Every error and warning today's validation finds (shown as notes by `diff`).
+    pub problems: Report,
+    /// The `[[accept]]` tables that are valid.
+    pub accepted: Vec<evolution::Acceptance>,
+}
+
+/// Reads events.toml text for comparison: fails only when no model can be built (a TOML
+/// syntax error, no `[lake]` name, an event whose name or columns cannot be read); every
+/// other problem is returned in [`Lenient::problems`].
+pub fn load_lenient(source: &str, path: &str) -> Result<Lenient, Report> {
+    let mut cx = Cx {
+        source,
+        diags: Vec::new(),
+    };
+    let (root, syntax_errors) = DeTable::parse_recoverable(source);
+    if !syntax_errors.is_empty() {
+        // The same report as `load_str` gives for a syntax error.
+        return match load_str(source, path) {
+            Err(report) => Err(report),
+            Ok(_) => Err(cx.report(path)),
+        };
+    }
+    let schema = cx.schema(&root);
+    let (accepted, accept_diags) = evolution::read(root.get_ref());
+    cx.diags.extend(accept_diags);
+    cx.diags.sort_by_key(|d| (d.span.start, d.span.end));
+    match schema {
+        Some(schema) => Ok(Lenient {
+            schema,
+            problems: cx.report(path),
+            accepted,
+        }),
+        None => {
+            if cx.diags.is_empty() {
+                cx.diags
+                    .push(Diagnostic::error(0..0, "the schema is incomplete"));
+            }
             Err(cx.report(path))
         }
     }

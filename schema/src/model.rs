@@ -71,25 +71,12 @@ impl Event {
     }
 
     /// A stable 64-bit fingerprint of the event's columns (names, JSON keys, types,
-    /// nullability, enums), printed as 16 hex digits. It changes exactly when what a
-    /// producer must send changes; docs and examples do not affect it.
+    /// nullability, enums, also inside arrays and maps of structs), printed as 16 hex digits
+    /// ([`crate::fingerprint::fields`]). It changes exactly when what a producer must send
+    /// changes; docs and examples do not affect it.
     pub fn fingerprint(&self) -> String {
-        let mut canonical = String::new();
-        for f in &self.fields {
-            f.write_fingerprint(&mut canonical);
-            canonical.push(';');
-        }
-        format!("{:016x}", fnv1a64(canonical.as_bytes()))
+        format!("{:016x}", crate::fingerprint::fields(&self.fields))
     }
-}
-
-fn fnv1a64(bytes: &[u8]) -> u64 {
-    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
-    for b in bytes {
-        hash ^= u64::from(*b);
-        hash = hash.wrapping_mul(0x0000_0100_0000_01b3);
-    }
-    hash
 }
 
 /// A column or a struct field.
@@ -134,27 +121,6 @@ impl Field {
     /// The key this field has in the producer's JSON.
     pub fn json_key(&self) -> &str {
         self.json.as_deref().unwrap_or(&self.name)
-    }
-
-    fn write_fingerprint(&self, out: &mut String) {
-        use std::fmt::Write as _;
-        let _ = write!(
-            out,
-            "{}|{}|{}|{}|{}",
-            self.name,
-            self.json_key(),
-            self.ty,
-            self.required,
-            self.enum_values.join(",")
-        );
-        if let Type::Struct { fields } = &self.ty {
-            out.push('{');
-            for f in fields {
-                f.write_fingerprint(out);
-                out.push(';');
-            }
-            out.push('}');
-        }
     }
 }
 

@@ -85,6 +85,10 @@ fn format_schema_and_loader_accept_the_same_keys() {
         property_names(&defs["ItemsTable"]),
         sorted(load::ITEMS_KEYS)
     );
+    assert_eq!(
+        property_names(&defs["AcceptTable"]),
+        sorted(eventlake_schema::evolution::ACCEPT_KEYS)
+    );
     let mut event_keys: Vec<&str> = load::EVENT_KEYS.to_vec();
     event_keys.extend(load::SETTINGS_KEYS);
     let event = &defs["EventTable"];

@@ -2,6 +2,7 @@
 //! loader's robustness on arbitrary input, the type-string round trip, and the JSON Schema
 //! of the format. One binary, one module per topic.
 
+mod fingerprint;
 mod fixtures;
 mod format_schema;
 mod robustness;
