@@ -730,13 +730,13 @@ impl<'s> Cx<'s> {
     }
 
     /// Two fields must not read the same JSON key: OpenX lowercases keys before matching.
+    /// One pass with a map of the keys seen so far, so wide events stay linear.
     fn check_json_keys(&mut self, fields: &[Field], top_level: bool) {
-        for (i, f) in fields.iter().enumerate() {
+        let mut seen: std::collections::HashMap<String, &Field> =
+            std::collections::HashMap::with_capacity(fields.len());
+        for f in fields {
             let key = f.json_key().to_lowercase();
-            if let Some(prev) = fields[..i]
-                .iter()
-                .find(|p| p.json_key().to_lowercase() == key)
-            {
+            if let Some(prev) = seen.get(&key).copied() {
                 let what = if top_level { "column" } else { "struct field" };
                 self.push(
                     Diagnostic::error(
@@ -745,6 +745,8 @@ impl<'s> Cx<'s> {
                     )
                     .with_help("Firehose matches JSON keys case-insensitively, so both would get the same value; give one of them a different `json` key"),
                 );
+            } else {
+                seen.insert(key, f);
             }
         }
     }
