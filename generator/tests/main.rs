@@ -9,5 +9,6 @@ mod common;
 mod consistency;
 mod event_time;
 mod freshness;
+mod limits;
 #[cfg(feature = "local")]
 mod local;

@@ -22,6 +22,7 @@ pub mod cron;
 pub mod diag;
 pub mod example;
 pub mod format;
+pub mod limits;
 pub mod load;
 pub mod model;
 pub mod names;

@@ -20,9 +20,9 @@ use crate::model::{
     Catalog, Compression, Event, Field, Granularity, Lake, Partitioning, Schema, Settings,
     StreamMode,
 };
-use crate::names::{self, MAX_LAKE_NAME_LEN, MAX_NAME_LEN};
+use crate::names::{self, MAX_EVENT_NAME_LEN, MAX_LAKE_NAME_LEN, MAX_NAME_LEN};
 use crate::types::{self, Type};
-use crate::{cron, model};
+use crate::{cron, limits, model};
 
 /// Keys of the document root.
 pub const ROOT_KEYS: &[&str] = &["lake", "events"];
@@ -399,7 +399,13 @@ impl<'s> Cx<'s> {
         defaults.apply(&mut base);
         self.check_settings_scope(&defaults, &base, "[lake.defaults]");
         let events = match Self::get(table, "events") {
-            Some((k, v)) => self.events(k.span(), v, &base),
+            Some((k, v)) => {
+                let events = self.events(k.span(), v, &base);
+                if let Some(events) = &events {
+                    self.check_aws_limits(k.span(), events);
+                }
+                events
+            }
             None => {
                 self.push(
                     Diagnostic::error(root.span().end..root.span().end, "the lake has no events")
@@ -412,6 +418,44 @@ impl<'s> Cx<'s> {
             lake: lake?,
             events: events?,
         })
+    }
+
+    /// Quotas of the lake as a whole (see [`crate::limits`]).
+    fn check_aws_limits(&mut self, events_span: Span, events: &[Event]) {
+        let raw = limits::RawExpiration::of(events);
+        if raw.rule_count() > limits::MAX_LIFECYCLE_RULES {
+            self.push(
+                Diagnostic::error(
+                    events_span,
+                    format!(
+                        "the raw-backup bucket would need {} lifecycle rules; S3 allows {} per bucket",
+                        raw.rule_count(),
+                        limits::MAX_LIFECYCLE_RULES
+                    ),
+                )
+                .with_help(format!(
+                    "events with the lake's longest `raw_retention_days` ({} days) share one rule, every other event needs two: give more events that retention, or split the lake",
+                    raw.bucket_days
+                )),
+            );
+        }
+        for e in events {
+            let floor = limits::event_template_floor(e);
+            if floor > limits::MAX_TEMPLATE_BYTES {
+                self.push(
+                    Diagnostic::error(
+                        e.span.clone(),
+                        format!(
+                            "event `{}` has {} columns, which take at least {floor} bytes of its CloudFormation template; CloudFormation allows {} bytes per template",
+                            e.name,
+                            e.fields.len(),
+                            limits::MAX_TEMPLATE_BYTES
+                        ),
+                    )
+                    .with_help("split the event into several events, or shorten docs and names"),
+                );
+            }
+        }
     }
 
     fn lake(&mut self, v: &Spanned<DeValue<'_>>) -> (Option<Lake>, SettingsOverride) {
@@ -431,6 +475,13 @@ impl<'s> Cx<'s> {
                                 names::to_snake_case(n).chars().take(MAX_LAKE_NAME_LEN).collect::<String>()
                             )),
                         );
+                } else if let Some(n) = &name
+                    && let Some(problem) = names::file_name_problem(n)
+                {
+                    self.push(
+                        Diagnostic::error(nv.span(), format!("invalid lake name: {problem}"))
+                            .with_help(format!("rename the lake, e.g. `{n}_lake`")),
+                    );
                 }
                 name
             }
@@ -548,7 +599,14 @@ impl<'s> Cx<'s> {
         v: &Spanned<DeValue<'_>>,
         base: &Settings,
     ) -> Option<Event> {
-        let name_ok = self.check_name(key, "event", MAX_NAME_LEN);
+        let mut name_ok = self.check_name(key, "event", MAX_EVENT_NAME_LEN);
+        if let Some(problem) = names::file_name_problem(key.get_ref()) {
+            name_ok = false;
+            self.push(
+                Diagnostic::error(key.span(), format!("invalid event name: {problem}"))
+                    .with_help(format!("rename the event, e.g. `{}_event`", key.get_ref())),
+            );
+        }
         let table = self.expect_table(v, &format!("event `{}`", key.get_ref()))?;
         let allowed: Vec<&str> = EVENT_KEYS.iter().chain(SETTINGS_KEYS).copied().collect();
         self.unknown_keys(

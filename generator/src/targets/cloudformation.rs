@@ -32,7 +32,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use minijinja::{Error as TplError, ErrorKind, State, Value};
 use serde_json::{Value as Json, json};
 
-use eventlake_schema::sample;
+use eventlake_schema::{limits, sample};
 
 use super::{Context, athena, glue};
 use crate::output::Artifact;
@@ -295,6 +295,7 @@ fn event_contexts(cx: &Context<'_>) -> Vec<Json> {
     let arn = |service: &str, rest: &str| {
         format!("arn:${{AWS::Partition}}:{service}:${{AWS::Region}}:${{AWS::AccountId}}:{rest}")
     };
+    let raw = limits::RawExpiration::of(&cx.schema.events);
     let mut out = Vec::new();
     for (i, (e, p)) in cx.schema.events.iter().zip(&cx.plan.events).enumerate() {
         let role_arn = format!("${{{}FirehoseRole.Arn}}", p.logical);
@@ -325,6 +326,7 @@ fn event_contexts(cx: &Context<'_>) -> Vec<Json> {
                 lake_bucket.name_sub, p.data_prefix
             ),
             "log_streams_arn_sub": arn("logs", &format!("log-group:{}:log-stream:*", p.log_group_sub)),
+            "own_raw_rule": raw.own_rules.contains(&i),
             "raw_rule_prefix": format!("raw/{}/", e.name),
             "raw_error_rule_prefix": format!("errors/{}/raw-backup/", e.name),
             "queries": named_queries(cx, i),
@@ -555,6 +557,7 @@ fn stack_context(
         "lambda_code": lambda_code,
         "log_retention_days": LOG_RETENTION_DAYS,
         "athena_results_days": ATHENA_RESULTS_DAYS,
+        "raw_bucket_days": limits::RawExpiration::of(&cx.schema.events).bucket_days,
         "raw_buffer_mb": RAW_BUFFER_MB,
         "crawler_configuration": CRAWLER_CONFIGURATION,
         "shared_outputs": shared_outputs,

@@ -94,7 +94,12 @@ impl Cx {
             event.name
         );
         let slot = self.reserve();
-        let fields = self.fields(event, name.to_string().trim_end_matches('_'), "", &event.fields);
+        let fields = self.fields(
+            event,
+            name.to_string().trim_end_matches('_'),
+            "",
+            &event.fields,
+        );
         let event_name = &event.name;
         self.items[slot] = quote! {
             #[doc = #doc]
@@ -397,7 +402,9 @@ id = "string"
                         e.variants.iter().map(|v| v.ident.to_string()).collect();
                     assert_eq!(
                         variants,
-                        ["Self_", "Self_2", "U00e9", "U00fc", "Crate", "Super", "CafU00e9"]
+                        [
+                            "Self_", "Self_2", "U00e9", "U00fc", "Crate", "Super", "CafU00e9"
+                        ]
                     );
                 }
                 _ => {}
