@@ -75,11 +75,11 @@ fn write_all_stacks(tag: &str) -> (PathBuf, Vec<PathBuf>) {
     (dir, files)
 }
 
-fn parse(text: &str, what: &str) -> Yaml {
+pub fn parse(text: &str, what: &str) -> Yaml {
     serde_norway::from_str(text).unwrap_or_else(|e| panic!("{what} is not valid YAML: {e}"))
 }
 
-fn get<'a>(v: &'a Yaml, key: &str) -> Option<&'a Yaml> {
+pub fn get<'a>(v: &'a Yaml, key: &str) -> Option<&'a Yaml> {
     v.as_mapping().and_then(|m| m.get(key))
 }
 

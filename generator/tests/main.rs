@@ -12,3 +12,4 @@ mod freshness;
 mod limits;
 #[cfg(feature = "local")]
 mod local;
+mod user_text;
