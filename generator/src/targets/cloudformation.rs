@@ -232,9 +232,12 @@ pub fn render_stacks(cx: &Context<'_>) -> Result<Stacks, crate::Error> {
     })
 }
 
-/// File name of an event's stack in a split lake.
+/// File name of an event's stack in a split lake: `<lake>-<event>.yaml`, the event part
+/// shortened so that the name and its temporary sibling fit a file name.
 pub fn event_stack_file(lake: &str, event: &EventPlan) -> String {
-    format!("{lake}-{}.yaml", shorten(&event.name, 200))
+    use eventlake_schema::names::{MAX_FILE_NAME_LEN, TEMP_FILE_SUFFIX_ROOM};
+    let room = MAX_FILE_NAME_LEN - TEMP_FILE_SUFFIX_ROOM - lake.len() - "-.yaml".len();
+    format!("{lake}-{}.yaml", shorten(&event.name, room))
 }
 
 /// The test producer's inline JavaScript (CommonJS, AWS SDK v3).
@@ -966,6 +969,28 @@ mod tests {
         assert_eq!(yaml_block_text("a\n\nb", 2), "|-\n  a\n\n  b");
         assert_eq!(yaml_block_text(" lead", 2), "\" lead\"");
         assert_eq!(yaml_block_text("trailing \nx", 2), "\"trailing \\nx\"");
+    }
+
+    #[test]
+    fn event_stack_files_fit_a_file_name_with_the_longest_names() {
+        use eventlake_schema::names::{
+            MAX_EVENT_NAME_LEN, MAX_FILE_NAME_LEN, MAX_LAKE_NAME_LEN, TEMP_FILE_SUFFIX_ROOM,
+        };
+        let src = format!(
+            "[lake]\nname = \"{}\"\n[events.{}.fields]\nid = \"string\"\n",
+            "l".repeat(MAX_LAKE_NAME_LEN),
+            "e".repeat(MAX_EVENT_NAME_LEN)
+        );
+        let schema = eventlake_schema::load_str(&src, "events.toml")
+            .expect("longest names are valid")
+            .schema;
+        let plan = crate::plan::LakePlan::new(&schema);
+        let file = event_stack_file(&schema.lake.name, &plan.events[0]);
+        assert!(
+            file.len() + TEMP_FILE_SUFFIX_ROOM <= MAX_FILE_NAME_LEN,
+            "{file} is {} bytes",
+            file.len()
+        );
     }
 
     #[test]
