@@ -101,3 +101,10 @@ fn format_schema_and_loader_accept_the_same_keys() {
     names.sort();
     assert_eq!(names, sorted(&event_keys));
 }
+
+#[test]
+fn format_schema_limits_event_names_as_the_loader_does() {
+    let pattern = schema()["properties"]["events"]["propertyNames"]["pattern"].clone();
+    let max = eventlake_schema::names::MAX_EVENT_NAME_LEN;
+    assert_eq!(pattern, format!("^[a-z][a-z0-9_]{{0,{}}}$", max - 1));
+}
