@@ -359,7 +359,10 @@ impl<'s> Cx<'s> {
         match names::name_problem(key.get_ref(), max) {
             None => true,
             Some(problem) => {
-                let fix = names::to_snake_case(key.get_ref());
+                let fix: String = names::to_snake_case(key.get_ref())
+                    .chars()
+                    .take(max)
+                    .collect();
                 self.push(
                     Diagnostic::error(key.span(), format!("invalid {what} name: {problem}"))
                         .with_help(format!(
