@@ -29,7 +29,7 @@ fn stacks(schema: &Schema) -> Vec<Artifact> {
 }
 
 /// Every fixture lake plus one with the longest names the schema accepts (a 40-character
-/// lake, 255-character events), which exercise every shortening rule.
+/// lake, 207-character events), which exercise every shortening rule.
 fn lakes() -> Vec<(String, Schema)> {
     let mut out: Vec<(String, Schema)> = valid_lakes()
         .into_iter()
@@ -43,7 +43,10 @@ fn longest_names_lake() -> Schema {
     let lake = "l".repeat(40);
     let mut toml = format!("[lake]\nname = \"{lake}\"\n\n[lake.defaults]\ncatalog = \"both\"\n");
     for (i, partitioning) in ["event_time", "arrival"].iter().enumerate() {
-        let event = format!("e{i}{}", "x".repeat(253));
+        let event = format!(
+            "e{i}{}",
+            "x".repeat(eventlake_schema::names::MAX_EVENT_NAME_LEN - 2)
+        );
         toml.push_str(&format!(
             "\n[events.{event}]\npartitioning = \"{partitioning}\"\ntime_field = \"ts\"\n\n[events.{event}.fields]\nts = {{ type = \"timestamp\", required = true }}\n{} = \"string\"\n",
             "c".repeat(255)
@@ -72,11 +75,11 @@ fn write_all_stacks(tag: &str) -> (PathBuf, Vec<PathBuf>) {
     (dir, files)
 }
 
-fn parse(text: &str, what: &str) -> Yaml {
+pub fn parse(text: &str, what: &str) -> Yaml {
     serde_norway::from_str(text).unwrap_or_else(|e| panic!("{what} is not valid YAML: {e}"))
 }
 
-fn get<'a>(v: &'a Yaml, key: &str) -> Option<&'a Yaml> {
+pub fn get<'a>(v: &'a Yaml, key: &str) -> Option<&'a Yaml> {
     v.as_mapping().and_then(|m| m.get(key))
 }
 
@@ -90,9 +93,22 @@ fn keys(v: Option<&Yaml>) -> BTreeSet<String> {
         .unwrap_or_default()
 }
 
-/// The YAML as JSON with intrinsic tags dropped (`!Sub "x"` becomes `"x"`).
+/// The YAML as JSON with intrinsic tags dropped (`!Sub "x"` becomes `"x"`), and `!Join` of
+/// plain strings with an empty delimiter (how user text with placeholders is written) joined.
 fn untag(v: &Yaml) -> Json {
     match v {
+        Yaml::Tagged(t) if t.tag == "Join" => match untag(&t.value) {
+            Json::Array(a) if a.len() == 2 && a[0] == "" => match &a[1] {
+                Json::Array(pieces) => Json::String(
+                    pieces
+                        .iter()
+                        .map(|p| p.as_str().expect("a !Join piece is a string"))
+                        .collect(),
+                ),
+                other => panic!("!Join of {other}"),
+            },
+            other => panic!("!Join {other}"),
+        },
         Yaml::Null => Json::Null,
         Yaml::Bool(b) => Json::Bool(*b),
         Yaml::Number(n) => serde_json::from_str(&n.to_string()).expect("number"),
@@ -577,6 +593,69 @@ fn wide_lake(events: usize, fields: usize) -> Schema {
     match eventlake_schema::load_str(&toml, "wide.toml") {
         Ok(l) => l.schema,
         Err(r) => panic!("{}", r.render(false)),
+    }
+}
+
+/// The raw bucket's lifecycle rules of a lake: `(prefix, days)`, `None` for bucket-wide.
+fn raw_expiration_rules(schema: &Schema) -> (usize, Vec<(Option<String>, u64)>) {
+    let plan = LakePlan::new(schema);
+    let logical = &plan.raw_bucket.logical;
+    for a in stacks(schema) {
+        let doc = parse(&a.contents, &a.path);
+        let Some(bucket) = get(&doc, "Resources").and_then(|r| get(r, logical)) else {
+            continue;
+        };
+        let rules = get(bucket, "Properties")
+            .and_then(|p| get(p, "LifecycleConfiguration"))
+            .and_then(|l| get(l, "Rules"))
+            .and_then(Yaml::as_sequence)
+            .expect("lifecycle rules");
+        let expiring = rules
+            .iter()
+            .filter_map(|r| {
+                let days = get(r, "ExpirationInDays")?.as_u64()?;
+                Some((
+                    get(r, "Prefix").and_then(|p| p.as_str().map(str::to_owned)),
+                    days,
+                ))
+            })
+            .collect();
+        return (rules.len(), expiring);
+    }
+    panic!("no stack declares {logical}")
+}
+
+#[test]
+fn raw_backups_of_500_events_fit_s3s_lifecycle_quota_and_keep_each_retention() {
+    let mut toml = String::from("[lake]\nname = \"many\"\n");
+    for e in 0..500 {
+        let days = if e % 10 == 0 { 7 } else { 30 };
+        toml.push_str(&format!(
+            "\n[events.event_{e:03}]\nraw_retention_days = {days}\n\n[events.event_{e:03}.fields]\nid = \"string\"\n"
+        ));
+    }
+    let schema = match eventlake_schema::load_str(&toml, "many.toml") {
+        Ok(l) => l.schema,
+        Err(r) => panic!("{}", r.render(false)),
+    };
+    let (count, rules) = raw_expiration_rules(&schema);
+    assert!(count <= 1000, "{count} lifecycle rules; S3 allows 1,000");
+    // S3 applies the shortest expiration among the rules matching an object.
+    let expires = |key: &str| {
+        rules
+            .iter()
+            .filter(|(prefix, _)| prefix.as_deref().is_none_or(|p| key.starts_with(p)))
+            .map(|(_, days)| *days)
+            .min()
+    };
+    for e in &schema.events {
+        let want = u64::from(e.settings.raw_retention_days);
+        for key in [
+            format!("raw/{}/year=2026/x.json", e.name),
+            format!("errors/{}/raw-backup/s3-failed/x", e.name),
+        ] {
+            assert_eq!(expires(&key), Some(want), "{key}");
+        }
     }
 }
 

@@ -10,7 +10,9 @@ mod consistency;
 mod diff;
 mod event_time;
 mod freshness;
+mod limits;
 #[cfg(feature = "local")]
 mod local;
 #[cfg(unix)]
 mod safety;
+mod user_text;

@@ -23,7 +23,7 @@ struct EventsToml {
     /// The lake: Glue database, resource prefix and default settings.
     lake: LakeTable,
     /// Event types; each gets a Kinesis stream, a Firehose delivery stream and a Glue table.
-    #[schemars(extend("propertyNames" = { "pattern": "^[a-z][a-z0-9_]{0,254}$" }), length(min = 1))]
+    #[schemars(extend("propertyNames" = { "pattern": "^[a-z][a-z0-9_]{0,206}$" }), length(min = 1))]
     events: IndexMap<String, EventTable>,
     /// Changes accepted on purpose: `eventlake diff` does not fail on them, and reports an
     /// acceptance that matches no change so it can be removed.

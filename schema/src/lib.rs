@@ -25,6 +25,7 @@ pub mod example;
 pub mod fingerprint;
 pub mod format;
 pub mod input;
+pub mod limits;
 pub mod load;
 pub mod model;
 pub mod names;

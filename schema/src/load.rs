@@ -20,9 +20,9 @@ use crate::model::{
     Catalog, Compression, Event, Field, Granularity, Lake, Partitioning, Schema, Settings,
     StreamMode,
 };
-use crate::names::{self, MAX_LAKE_NAME_LEN, MAX_NAME_LEN};
+use crate::names::{self, MAX_EVENT_NAME_LEN, MAX_LAKE_NAME_LEN, MAX_NAME_LEN};
 use crate::types::{self, Type};
-use crate::{cron, evolution, model};
+use crate::{cron, evolution, limits, model};
 
 /// Keys of the document root.
 pub const ROOT_KEYS: &[&str] = &["lake", "events", "accept"];
@@ -413,7 +413,10 @@ impl<'s> Cx<'s> {
         match names::name_problem(key.get_ref(), max) {
             None => true,
             Some(problem) => {
-                let fix = names::to_snake_case(key.get_ref());
+                let fix: String = names::to_snake_case(key.get_ref())
+                    .chars()
+                    .take(max)
+                    .collect();
                 self.push(
                     Diagnostic::error(key.span(), format!("invalid {what} name: {problem}"))
                         .with_help(format!(
@@ -453,7 +456,13 @@ impl<'s> Cx<'s> {
         defaults.apply(&mut base);
         self.check_settings_scope(&defaults, &base, "[lake.defaults]");
         let events = match Self::get(table, "events") {
-            Some((k, v)) => self.events(k.span(), v, &base),
+            Some((k, v)) => {
+                let events = self.events(k.span(), v, &base);
+                if let Some(events) = &events {
+                    self.check_aws_limits(k.span(), events);
+                }
+                events
+            }
             None => {
                 self.push(
                     Diagnostic::error(root.span().end..root.span().end, "the lake has no events")
@@ -466,6 +475,44 @@ impl<'s> Cx<'s> {
             lake: lake?,
             events: events?,
         })
+    }
+
+    /// Quotas of the lake as a whole (see [`crate::limits`]).
+    fn check_aws_limits(&mut self, events_span: Span, events: &[Event]) {
+        let raw = limits::RawExpiration::of(events);
+        if raw.rule_count() > limits::MAX_LIFECYCLE_RULES {
+            self.push(
+                Diagnostic::error(
+                    events_span,
+                    format!(
+                        "the raw-backup bucket would need {} lifecycle rules; S3 allows {} per bucket",
+                        raw.rule_count(),
+                        limits::MAX_LIFECYCLE_RULES
+                    ),
+                )
+                .with_help(format!(
+                    "events with the lake's longest `raw_retention_days` ({} days) share one rule, every other event needs two: give more events that retention, or split the lake",
+                    raw.bucket_days
+                )),
+            );
+        }
+        for e in events {
+            let floor = limits::event_template_floor(e);
+            if floor > limits::MAX_TEMPLATE_BYTES {
+                self.push(
+                    Diagnostic::error(
+                        e.span.clone(),
+                        format!(
+                            "event `{}` has {} columns, which take at least {floor} bytes of its CloudFormation template; CloudFormation allows {} bytes per template",
+                            e.name,
+                            e.fields.len(),
+                            limits::MAX_TEMPLATE_BYTES
+                        ),
+                    )
+                    .with_help("split the event into several events, or shorten docs and names"),
+                );
+            }
+        }
     }
 
     fn lake(&mut self, v: &Spanned<DeValue<'_>>) -> (Option<Lake>, SettingsOverride) {
@@ -485,6 +532,13 @@ impl<'s> Cx<'s> {
                                 names::to_snake_case(n).chars().take(MAX_LAKE_NAME_LEN).collect::<String>()
                             )),
                         );
+                } else if let Some(n) = &name
+                    && let Some(problem) = names::file_name_problem(n)
+                {
+                    self.push(
+                        Diagnostic::error(nv.span(), format!("invalid lake name: {problem}"))
+                            .with_help(format!("rename the lake, e.g. `{n}_lake`")),
+                    );
                 }
                 name
             }
@@ -602,7 +656,14 @@ impl<'s> Cx<'s> {
         v: &Spanned<DeValue<'_>>,
         base: &Settings,
     ) -> Option<Event> {
-        let name_ok = self.check_name(key, "event", MAX_NAME_LEN);
+        let mut name_ok = self.check_name(key, "event", MAX_EVENT_NAME_LEN);
+        if let Some(problem) = names::file_name_problem(key.get_ref()) {
+            name_ok = false;
+            self.push(
+                Diagnostic::error(key.span(), format!("invalid event name: {problem}"))
+                    .with_help(format!("rename the event, e.g. `{}_event`", key.get_ref())),
+            );
+        }
         let table = self.expect_table(v, &format!("event `{}`", key.get_ref()))?;
         let allowed: Vec<&str> = EVENT_KEYS.iter().chain(SETTINGS_KEYS).copied().collect();
         self.unknown_keys(
@@ -784,13 +845,13 @@ impl<'s> Cx<'s> {
     }
 
     /// Two fields must not read the same JSON key: OpenX lowercases keys before matching.
+    /// One pass with a map of the keys seen so far, so wide events stay linear.
     fn check_json_keys(&mut self, fields: &[Field], top_level: bool) {
-        for (i, f) in fields.iter().enumerate() {
+        let mut seen: std::collections::HashMap<String, &Field> =
+            std::collections::HashMap::with_capacity(fields.len());
+        for f in fields {
             let key = f.json_key().to_lowercase();
-            if let Some(prev) = fields[..i]
-                .iter()
-                .find(|p| p.json_key().to_lowercase() == key)
-            {
+            if let Some(prev) = seen.get(&key).copied() {
                 let what = if top_level { "column" } else { "struct field" };
                 self.push(
                     Diagnostic::error(
@@ -799,6 +860,8 @@ impl<'s> Cx<'s> {
                     )
                     .with_help("Firehose matches JSON keys case-insensitively, so both would get the same value; give one of them a different `json` key"),
                 );
+            } else {
+                seen.insert(key, f);
             }
         }
     }

@@ -1,12 +1,45 @@
 //! Name rules shared by every artefact: what a lake, event, column or struct-field name may
 //! look like, and the one list of reserved words that the SQL generators must quote.
 //!
-//! Rules (see AWS_FACTS §3.2 and §5.3): names are lowercase snake case,
-//! `^[a-z][a-z0-9_]{0,254}$` (the lake name is shorter because it is folded into bucket
-//! names). Reserved words are *legal* names; generators quote them instead.
+//! Rules: names are lowercase snake case, `^[a-z][a-z0-9_]{0,254}$` (Glue and Athena names);
+//! event names are shorter because they become file names, the lake name because it is folded
+//! into bucket names; lake and event names may not be Windows device names. Reserved words are
+//! *legal* names; generators quote them instead.
 
 /// Longest name Glue and Athena accept for a column, table or struct field.
 pub const MAX_NAME_LEN: usize = 255;
+
+/// Longest file name common filesystems accept (ext4, APFS, NTFS: 255 bytes or UTF-16 units).
+pub const MAX_FILE_NAME_LEN: usize = 255;
+
+/// Longest file-name suffix `gen` puts after an event name (`glue/<event>.conversion.json`
+/// is in fact under `firehose/`; a generator test checks every artefact's file name).
+pub const LONGEST_EVENT_FILE_SUFFIX: &str = ".conversion.json";
+
+/// Room kept for the suffix of the temporary sibling `gen` writes each file through
+/// (`<file>.eventlake-tmp-<pid>`) before renaming it into place.
+pub const TEMP_FILE_SUFFIX_ROOM: usize = 32;
+
+/// Longest event name: it is the Glue table name (255) and the stem of file names, so that
+/// `<event>.conversion.json` and its temporary sibling still fit [`MAX_FILE_NAME_LEN`].
+pub const MAX_EVENT_NAME_LEN: usize =
+    MAX_FILE_NAME_LEN - LONGEST_EVENT_FILE_SUFFIX.len() - TEMP_FILE_SUFFIX_ROOM;
+
+/// Names Windows reserves for devices, with any extension (`con.table.json` cannot be
+/// created there): lake and event names become file names, so these are refused.
+pub const WINDOWS_DEVICE_NAMES: &[&str] = &[
+    "aux", "com1", "com2", "com3", "com4", "com5", "com6", "com7", "com8", "com9", "con", "lpt1",
+    "lpt2", "lpt3", "lpt4", "lpt5", "lpt6", "lpt7", "lpt8", "lpt9", "nul", "prn",
+];
+
+/// Why a lake or event name cannot be a file name, if it cannot.
+pub fn file_name_problem(name: &str) -> Option<String> {
+    WINDOWS_DEVICE_NAMES.contains(&name).then(|| {
+        format!(
+            "`{name}` is a device name on Windows, so files named after it cannot be created there"
+        )
+    })
+}
 
 /// Longest lake name: the lake name is folded into S3 bucket names (63 characters at most)
 /// together with an environment, the account id and a suffix.

@@ -105,3 +105,67 @@ fn format_schema_and_loader_accept_the_same_keys() {
     names.sort();
     assert_eq!(names, sorted(&event_keys));
 }
+
+#[test]
+fn format_schema_limits_event_names_as_the_loader_does() {
+    let pattern = schema()["properties"]["events"]["propertyNames"]["pattern"].clone();
+    let max = eventlake_schema::names::MAX_EVENT_NAME_LEN;
+    assert_eq!(pattern, format!("^[a-z][a-z0-9_]{{0,{}}}$", max - 1));
+}
+
+/// Every key of the format (the `properties` of every definition), every enumerated value
+/// and every type name, collected from the committed JSON Schema and the type table.
+fn documented_words() -> Vec<String> {
+    fn walk(v: &serde_json::Value, out: &mut Vec<String>) {
+        match v {
+            serde_json::Value::Object(m) => {
+                if let Some(props) = m.get("properties").and_then(|p| p.as_object()) {
+                    out.extend(props.keys().cloned());
+                }
+                if let Some(values) = m.get("enum").and_then(|e| e.as_array()) {
+                    out.extend(values.iter().filter_map(|x| x.as_str().map(str::to_owned)));
+                }
+                if let Some(c) = m.get("const").and_then(|c| c.as_str()) {
+                    out.push(c.to_owned());
+                }
+                m.values().for_each(|x| walk(x, out));
+            }
+            serde_json::Value::Array(a) => a.iter().for_each(|x| walk(x, out)),
+            _ => {}
+        }
+    }
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("events.schema.json");
+    let committed: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(path).expect("readable")).expect("JSON");
+    let mut words = Vec::new();
+    walk(&committed, &mut words);
+    words.extend(
+        eventlake_schema::types::TYPE_NAMES
+            .iter()
+            .map(|t| (*t).to_owned()),
+    );
+    words.sort();
+    words.dedup();
+    words
+}
+
+#[test]
+fn the_schema_reference_page_describes_every_key_value_and_type() {
+    let page = Path::new(env!("CARGO_MANIFEST_DIR")).join("../docs/schema-reference.md");
+    let text = std::fs::read_to_string(&page).expect("docs/schema-reference.md");
+    let words = documented_words();
+    assert!(words.len() > 40, "too few keys found: {words:?}");
+    let missing: Vec<&String> = words
+        .iter()
+        .filter(|w| {
+            !text.contains(&format!("`{w}`"))
+                && !text.contains(&format!("`{w}<"))
+                && !text.contains(&format!("`{w}("))
+                && !text.contains(&format!("\"{w}\""))
+        })
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "docs/schema-reference.md does not mention {missing:?}"
+    );
+}

@@ -878,9 +878,10 @@ mod tests {
 
     #[test]
     fn long_names_fit_named_query_limits() {
-        let long = "e".repeat(250);
+        let event = "e".repeat(eventlake_schema::names::MAX_EVENT_NAME_LEN);
+        let column = "c".repeat(eventlake_schema::names::MAX_NAME_LEN);
         let cx = context(&format!(
-            "[lake]\nname = \"l\"\n[events.{long}.fields]\n{long} = \"string\"\n"
+            "[lake]\nname = \"l\"\n[events.{event}.fields]\n{column} = \"string\"\n"
         ))
         .expect("valid schema");
         for q in starter_queries(&cx, 0) {

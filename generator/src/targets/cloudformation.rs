@@ -9,6 +9,14 @@
 //! - `cfn` writes a JSON value as block YAML; a string holding `${Name}` placeholders of the
 //!   stack (parameters, resources, `AWS::` pseudo parameters) becomes a `!Sub`, any other
 //!   `${` is escaped so CloudFormation keeps it literally;
+//! - user text (descriptions, docs, enum values, examples, JSON keys) is data, never a
+//!   placeholder: it is written by the `cfn_text` / `cfn_block` filters, or sits under a
+//!   free-text key of a `cfn` value (`Description`, `Comment`, `ColumnToJsonKeyMappings`).
+//!   Text holding `${Name}` where `Name` is a placeholder of the stack (`${AWS::AccountId}`)
+//!   is written as `!Join` of pieces split after each `$`: CloudFormation joins them back
+//!   into exactly the text, no piece looks like a forgotten `!Sub`, and no `!Sub` ever sees
+//!   the user's text. The template's own `Description` cannot hold an intrinsic, so a lake
+//!   description with such text is left out of it (it stays the Glue database's);
 //! - IAM policies name resources by their deterministic ARNs (`!Sub` of the names the plan
 //!   fixed), never by `!Ref`/`!GetAtt`, because the key policies name the roles and a
 //!   reference back would be a dependency cycle; no statement has `Resource: "*"` except the
@@ -24,7 +32,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use minijinja::{Error as TplError, ErrorKind, State, Value};
 use serde_json::{Value as Json, json};
 
-use eventlake_schema::sample;
+use eventlake_schema::{limits, sample};
 
 use super::{Context, athena, glue};
 use crate::output::Artifact;
@@ -139,6 +147,8 @@ pub fn render_stacks(cx: &Context<'_>) -> Result<Stacks, crate::Error> {
     let mut env = cx.env.clone();
     env.add_filter("cfn", cfn_filter);
     env.add_filter("yaml_block", yaml_block);
+    env.add_filter("cfn_text", cfn_text);
+    env.add_filter("cfn_block", cfn_block);
     let lake = &cx.plan.name;
     let events = event_contexts(cx);
     // Converted to template values once: every stack reuses them (cheap `Arc` clones).
@@ -222,9 +232,12 @@ pub fn render_stacks(cx: &Context<'_>) -> Result<Stacks, crate::Error> {
     })
 }
 
-/// File name of an event's stack in a split lake.
+/// File name of an event's stack in a split lake: `<lake>-<event>.yaml`, the event part
+/// shortened so that the name and its temporary sibling fit a file name.
 pub fn event_stack_file(lake: &str, event: &EventPlan) -> String {
-    format!("{lake}-{}.yaml", shorten(&event.name, 200))
+    use eventlake_schema::names::{MAX_FILE_NAME_LEN, TEMP_FILE_SUFFIX_ROOM};
+    let room = MAX_FILE_NAME_LEN - TEMP_FILE_SUFFIX_ROOM - lake.len() - "-.yaml".len();
+    format!("{lake}-{}.yaml", shorten(&event.name, room))
 }
 
 /// The test producer's inline JavaScript (CommonJS, AWS SDK v3).
@@ -285,6 +298,7 @@ fn event_contexts(cx: &Context<'_>) -> Vec<Json> {
     let arn = |service: &str, rest: &str| {
         format!("arn:${{AWS::Partition}}:{service}:${{AWS::Region}}:${{AWS::AccountId}}:{rest}")
     };
+    let raw = limits::RawExpiration::of(&cx.schema.events);
     let mut out = Vec::new();
     for (i, (e, p)) in cx.schema.events.iter().zip(&cx.plan.events).enumerate() {
         let role_arn = format!("${{{}FirehoseRole.Arn}}", p.logical);
@@ -315,6 +329,7 @@ fn event_contexts(cx: &Context<'_>) -> Vec<Json> {
                 lake_bucket.name_sub, p.data_prefix
             ),
             "log_streams_arn_sub": arn("logs", &format!("log-group:{}:log-stream:*", p.log_group_sub)),
+            "own_raw_rule": raw.own_rules.contains(&i),
             "raw_rule_prefix": format!("raw/{}/", e.name),
             "raw_error_rule_prefix": format!("errors/{}/raw-backup/", e.name),
             "queries": named_queries(cx, i),
@@ -509,8 +524,10 @@ fn stack_context(
                 .unwrap_or_default()
         ),
         _ => match &plan.description {
-            Some(d) => format!("eventlake {lake}: {d}"),
-            None => format!(
+            // The template's `Description` is a literal string, never an intrinsic, so text
+            // that CloudFormation tools would read as a placeholder cannot be escaped there.
+            Some(d) if !d.contains("${") => format!("eventlake {lake}: {d}"),
+            _ => format!(
                 "eventlake {lake}: streaming data lake (Kinesis, Firehose, S3, Glue, Athena)"
             ),
         },
@@ -543,6 +560,7 @@ fn stack_context(
         "lambda_code": lambda_code,
         "log_retention_days": LOG_RETENTION_DAYS,
         "athena_results_days": ATHENA_RESULTS_DAYS,
+        "raw_bucket_days": limits::RawExpiration::of(&cx.schema.events).bucket_days,
         "raw_buffer_mb": RAW_BUFFER_MB,
         "crawler_configuration": CRAWLER_CONFIGURATION,
         "shared_outputs": shared_outputs,
@@ -596,17 +614,9 @@ fn truncate(s: &str, max: usize) -> String {
 fn cfn_filter(state: &State<'_, '_>, value: &Value, indent: usize) -> Result<String, TplError> {
     let json: Json = serde_json::to_value(value)
         .map_err(|e| TplError::new(ErrorKind::InvalidOperation, e.to_string()))?;
-    let subs = state
-        .lookup(SUBS_KEY)
-        .and_then(|v| v.downcast_object::<SubNames>())
-        .ok_or_else(|| {
-            TplError::new(
-                ErrorKind::InvalidOperation,
-                "the `cfn` filter needs the stack context",
-            )
-        })?;
+    let subs = subs_of(state)?;
     let mut out = String::new();
-    emit_value(&json, indent, &subs, &mut out);
+    emit_value(&json, indent, &subs, false, &mut out);
     Ok(out)
 }
 
@@ -627,6 +637,74 @@ fn yaml_block(value: &Value, indent: usize) -> Result<String, TplError> {
         .map(str::to_owned)
         .unwrap_or_else(|| value.to_string());
     Ok(yaml_block_text(&text, indent))
+}
+
+/// The stack's placeholders, from the template state.
+fn subs_of(state: &State<'_, '_>) -> Result<std::sync::Arc<SubNames>, TplError> {
+    state
+        .lookup(SUBS_KEY)
+        .and_then(|v| v.downcast_object::<SubNames>())
+        .ok_or_else(|| {
+            TplError::new(
+                ErrorKind::InvalidOperation,
+                "the CloudFormation filters need the stack context",
+            )
+        })
+}
+
+/// `text` cut after each `$` that starts `${`: the pieces of a `!Join` whose value is
+/// exactly `text` and none of which holds `${`.
+fn join_pieces(text: &str) -> Vec<&str> {
+    let mut pieces = Vec::new();
+    let mut start = 0;
+    for (i, _) in text.match_indices("${") {
+        pieces.push(&text[start..=i]);
+        start = i + 1;
+    }
+    pieces.push(&text[start..]);
+    pieces
+}
+
+/// User text as one YAML value on the key's line (see the module rules).
+fn literal_scalar(text: &str, subs: &SubNames) -> String {
+    if !subs.has_placeholder(text) {
+        return quote(text);
+    }
+    let pieces: Vec<String> = join_pieces(text).into_iter().map(quote).collect();
+    format!("!Join [\"\", [{}]]", pieces.join(", "))
+}
+
+/// `{{ text|cfn_text }}`: user text as a YAML value whose value is exactly `text`.
+fn cfn_text(state: &State<'_, '_>, value: &Value) -> Result<String, TplError> {
+    let text = value
+        .as_str()
+        .map(str::to_owned)
+        .unwrap_or_else(|| value.to_string());
+    Ok(literal_scalar(&text, &*subs_of(state)?))
+}
+
+/// `{{ text|cfn_block(indent) }}`: as [`yaml_block`], for text that may hold user text; a
+/// `!Join` of double-quoted pieces when it holds a placeholder of the stack.
+fn cfn_block(state: &State<'_, '_>, value: &Value, indent: usize) -> Result<String, TplError> {
+    let text = value
+        .as_str()
+        .map(str::to_owned)
+        .unwrap_or_else(|| value.to_string());
+    if !subs_of(state)?.has_placeholder(&text) {
+        return Ok(yaml_block_text(&text, indent));
+    }
+    let pad = " ".repeat(indent);
+    let mut out = format!("!Join\n{pad}- \"\"\n{pad}- ");
+    for (i, piece) in join_pieces(&text).into_iter().enumerate() {
+        if i > 0 {
+            out.push('\n');
+            out.push_str(&pad);
+            out.push_str("  ");
+        }
+        out.push_str("- ");
+        out.push_str(&quote(piece));
+    }
+    Ok(out)
 }
 
 /// See [`yaml_block`].
@@ -693,6 +771,23 @@ impl SubNames {
                 .is_some_and(|(resource, _)| self.names.contains(resource))
     }
 
+    /// Whether `text` holds `${Name}` with `Name` a placeholder of this stack: such text,
+    /// when it is the user's, must not be written as a plain string (see the module rules).
+    fn has_placeholder(&self, text: &str) -> bool {
+        let mut rest = text;
+        while let Some(start) = rest.find("${") {
+            let after = &rest[start + 2..];
+            if let Some(end) = after.find('}') {
+                let inner = &after[..end];
+                if self.renames.contains_key(inner) || self.known(inner) {
+                    return true;
+                }
+            }
+            rest = after;
+        }
+        false
+    }
+
     /// `Some(sub text)` when `s` references the stack, `None` for a plain string.
     fn sub(&self, s: &str) -> Option<String> {
         let mut out = String::with_capacity(s.len() + 8);
@@ -727,7 +822,15 @@ impl SubNames {
     }
 }
 
-fn emit_value(v: &Json, indent: usize, subs: &SubNames, out: &mut String) {
+/// Keys of `cfn` values whose strings (the whole subtree) are the user's text.
+const FREE_TEXT_KEYS: &[&str] = &["Description", "Comment", "ColumnToJsonKeyMappings"];
+
+/// Whether the value under key `k` is user text (inside user text, everything is).
+fn free_text(literal: bool, k: &str) -> bool {
+    literal || FREE_TEXT_KEYS.contains(&k)
+}
+
+fn emit_value(v: &Json, indent: usize, subs: &SubNames, literal: bool, out: &mut String) {
     match v {
         Json::Object(m) if !m.is_empty() => {
             for (k, val) in m {
@@ -735,7 +838,7 @@ fn emit_value(v: &Json, indent: usize, subs: &SubNames, out: &mut String) {
                 push_indent(out, indent);
                 out.push_str(&key(k));
                 out.push(':');
-                emit_value(val, indent + 2, subs, out);
+                emit_value(val, indent + 2, subs, free_text(literal, k), out);
             }
         }
         Json::Array(a) if !a.is_empty() => {
@@ -743,19 +846,19 @@ fn emit_value(v: &Json, indent: usize, subs: &SubNames, out: &mut String) {
                 out.push('\n');
                 push_indent(out, indent);
                 out.push('-');
-                emit_item(item, indent + 2, subs, out);
+                emit_item(item, indent + 2, subs, literal, out);
             }
         }
         _ => {
             out.push(' ');
-            out.push_str(&scalar(v, subs));
+            out.push_str(&scalar(v, subs, literal));
         }
     }
 }
 
 /// A sequence item, after its `-`. A mapping of scalars (a Glue column) goes on one line as a
 /// flow mapping.
-fn emit_item(v: &Json, indent: usize, subs: &SubNames, out: &mut String) {
+fn emit_item(v: &Json, indent: usize, subs: &SubNames, literal: bool, out: &mut String) {
     match v {
         Json::Object(m) if !m.is_empty() && m.values().all(|x| !x.is_object() && !x.is_array()) => {
             out.push_str(" {");
@@ -765,7 +868,7 @@ fn emit_item(v: &Json, indent: usize, subs: &SubNames, out: &mut String) {
                 }
                 out.push_str(&key(k));
                 out.push_str(": ");
-                out.push_str(&scalar(val, subs));
+                out.push_str(&scalar(val, subs, free_text(literal, k)));
             }
             out.push('}');
         }
@@ -779,10 +882,10 @@ fn emit_item(v: &Json, indent: usize, subs: &SubNames, out: &mut String) {
                 }
                 out.push_str(&key(k));
                 out.push(':');
-                emit_value(val, indent + 2, subs, out);
+                emit_value(val, indent + 2, subs, free_text(literal, k), out);
             }
         }
-        _ => emit_value(v, indent, subs, out),
+        _ => emit_value(v, indent, subs, literal, out),
     }
 }
 
@@ -790,8 +893,9 @@ fn push_indent(out: &mut String, n: usize) {
     out.extend(std::iter::repeat_n(' ', n));
 }
 
-fn scalar(v: &Json, subs: &SubNames) -> String {
+fn scalar(v: &Json, subs: &SubNames, literal: bool) -> String {
     match v {
+        Json::String(s) if literal => literal_scalar(s, subs),
         Json::String(s) => match subs.sub(s) {
             Some(sub) => format!("!Sub {}", quote(&sub)),
             None => quote(s),
@@ -852,7 +956,7 @@ mod tests {
     fn values_render_as_block_yaml() {
         let v = json!({"A": [{"Name": "x", "Type": "int"}, "s", {"Deep": [1], "B": true}], "yes": {}, "Num": -1});
         let mut out = String::new();
-        emit_value(&v, 2, &subs(&[], &[]), &mut out);
+        emit_value(&v, 2, &subs(&[], &[]), false, &mut out);
         assert_eq!(
             out,
             "\n  A:\n    - {Name: \"x\", Type: \"int\"}\n    - \"s\"\n    - Deep:\n        - 1\n      B: true\n  \"yes\": {}\n  Num: -1"
@@ -865,6 +969,28 @@ mod tests {
         assert_eq!(yaml_block_text("a\n\nb", 2), "|-\n  a\n\n  b");
         assert_eq!(yaml_block_text(" lead", 2), "\" lead\"");
         assert_eq!(yaml_block_text("trailing \nx", 2), "\"trailing \\nx\"");
+    }
+
+    #[test]
+    fn event_stack_files_fit_a_file_name_with_the_longest_names() {
+        use eventlake_schema::names::{
+            MAX_EVENT_NAME_LEN, MAX_FILE_NAME_LEN, MAX_LAKE_NAME_LEN, TEMP_FILE_SUFFIX_ROOM,
+        };
+        let src = format!(
+            "[lake]\nname = \"{}\"\n[events.{}.fields]\nid = \"string\"\n",
+            "l".repeat(MAX_LAKE_NAME_LEN),
+            "e".repeat(MAX_EVENT_NAME_LEN)
+        );
+        let schema = eventlake_schema::load_str(&src, "events.toml")
+            .expect("longest names are valid")
+            .schema;
+        let plan = crate::plan::LakePlan::new(&schema);
+        let file = event_stack_file(&schema.lake.name, &plan.events[0]);
+        assert!(
+            file.len() + TEMP_FILE_SUFFIX_ROOM <= MAX_FILE_NAME_LEN,
+            "{file} is {} bytes",
+            file.len()
+        );
     }
 
     #[test]

@@ -139,7 +139,7 @@ pub fn render(schema: &Schema, opts: &RenderOptions<'_>) -> Result<Rendered, cra
             Target::Rust => (
                 vec![Artifact::new(
                     format!("rust/{}.rs", schema.lake.name),
-                    rust::render(schema, &cx.source_name),
+                    rust::render(schema, &cx.source_name)?,
                 )],
                 Vec::new(),
             ),

@@ -21,9 +21,15 @@ use eventlake_schema::{Event, Field, Schema, Type};
 use proc_macro2::{Ident, Span, TokenStream};
 use quote::{format_ident, quote};
 
+/// Type names the generated file uses unqualified (`Option<…>`, `String`, `Vec<…>`) or that
+/// Rust reserves (`Self`): a struct, enum or variant with one of these names gets a trailing
+/// `_` (`Self_`, `Option_`), so it neither shadows the prelude nor fails to parse.
+pub const RESERVED_TYPE_NAMES: &[&str] = &["Option", "Self", "String", "Vec"];
+
 /// Renders the producer structs of `schema` as one formatted Rust file; `source_name` is the
-/// schema's file name for the `@generated` header.
-pub fn render(schema: &Schema, source_name: &str) -> String {
+/// schema's file name for the `@generated` header. Tokens that do not parse as a Rust file are
+/// a bug of this module, reported as an error rather than written.
+pub fn render(schema: &Schema, source_name: &str) -> Result<String, crate::Error> {
     let mut cx = Cx {
         items: Vec::new(),
         names: BTreeSet::new(),
@@ -33,19 +39,29 @@ pub fn render(schema: &Schema, source_name: &str) -> String {
     }
     let items = &cx.items;
     let tokens = quote!(#(#items)*);
-    let body = match syn::parse2::<syn::File>(tokens.clone()) {
-        Ok(file) => prettyplease::unparse(&file),
-        // Defensive: the tokens are built from valid identifiers and types; fall back to the
-        // unformatted text rather than failing.
-        Err(_) => tokens.to_string(),
-    };
+    let file = syn::parse2::<syn::File>(tokens).map_err(|e| {
+        crate::Error::Message(format!(
+            "bug: the generated rust/{}.rs does not parse as Rust ({e}); please report it with \
+             your events.toml",
+            schema.lake.name
+        ))
+    })?;
     // A blank line between top-level items (prettyplease puts none).
-    let body = body.replace("\n}\n", "\n}\n\n");
-    format!(
+    let body = prettyplease::unparse(&file).replace("\n}\n", "\n}\n\n");
+    Ok(format!(
         "// {} by eventlake from {source_name}; do not edit\n\n{}\n",
         crate::output::GENERATED_MARK,
         body.trim_end()
-    )
+    ))
+}
+
+/// `name`, or `name_` when it is one of [`RESERVED_TYPE_NAMES`].
+fn unreserved(name: String) -> String {
+    if RESERVED_TYPE_NAMES.contains(&name.as_str()) {
+        name + "_"
+    } else {
+        name
+    }
 }
 
 struct Cx {
@@ -56,6 +72,7 @@ struct Cx {
 impl Cx {
     /// A type name not used yet in the file.
     fn unique(&mut self, base: String) -> Ident {
+        let base = unreserved(base);
         let mut name = base.clone();
         let mut n = 2;
         while !self.names.insert(name.clone()) {
@@ -77,7 +94,12 @@ impl Cx {
             event.name
         );
         let slot = self.reserve();
-        let fields = self.fields(event, &name.to_string(), "", &event.fields);
+        let fields = self.fields(
+            event,
+            name.to_string().trim_end_matches('_'),
+            "",
+            &event.fields,
+        );
         let event_name = &event.name;
         self.items[slot] = quote! {
             #[doc = #doc]
@@ -207,7 +229,7 @@ impl Cx {
             None => format!(" The `struct` of column `{}.{path}`.", event.name),
         };
         let slot = self.reserve();
-        let decls = self.fields(event, &name.to_string(), path, fields);
+        let decls = self.fields(event, name.to_string().trim_end_matches('_'), path, fields);
         let event_name = &event.name;
         self.items[slot] = quote! {
             #[doc = #doc]
@@ -225,10 +247,11 @@ impl Cx {
         let doc = format!(" The values of column `{}.{path}`.", event.name);
         let mut used = BTreeSet::new();
         let variants = field.enum_values.iter().map(|value| {
-            let mut ident = variant_name(value);
+            let base = unreserved(variant_name(value));
+            let mut ident = base.clone();
             let mut n = 2;
             while !used.insert(ident.clone()) {
-                ident = format!("{}{n}", variant_name(value));
+                ident = format!("{base}{n}");
                 n += 1;
             }
             let ident = Ident::new(&ident, Span::call_site());
@@ -266,8 +289,21 @@ fn pascal(name: &str) -> String {
 }
 
 /// A variant identifier for an enum value: `bank_transfer` → `BankTransfer`, `USD` → `Usd`.
+/// Each non-ASCII letter or digit becomes a word of its own, `U` and its code point in hex
+/// (`é` → `U00e9`, `café` → `CafU00e9`), so values that differ only there stay distinct;
+/// other punctuation separates words; nothing left gives `Empty`.
 fn variant_name(value: &str) -> String {
-    let words: Vec<String> = value
+    let mut spelled = String::with_capacity(value.len());
+    for c in value.chars() {
+        if c.is_ascii() {
+            spelled.push(c);
+        } else if c.is_alphanumeric() {
+            spelled.push_str(&format!(" U{:04X} ", u32::from(c)));
+        } else {
+            spelled.push(' ');
+        }
+    }
+    let words: Vec<String> = spelled
         .split(|c: char| !c.is_ascii_alphanumeric())
         .filter(|p| !p.is_empty())
         .flat_map(split_camel)
@@ -338,13 +374,58 @@ mod tests {
     }
 
     #[test]
+    fn keywords_and_non_ascii_values_give_a_parsing_file_with_distinct_names() {
+        let src = r#"
+[lake]
+name = "shop"
+[events.self.fields]
+self = "string"
+crate = "string"
+status = { type = "string", enum = ["self", "Self", "é", "ü", "crate", "super", "café"] }
+[events.option.fields]
+id = "string"
+[events.string.fields]
+id = "string"
+[events.vec.fields]
+id = "string"
+"#;
+        let loaded = eventlake_schema::load_str(src, "events.toml").expect("valid");
+        let text = render(&loaded.schema, "events.toml").expect("renders");
+        let file = syn::parse_file(&text).expect("the generated file parses");
+        let mut names = Vec::new();
+        for item in &file.items {
+            match item {
+                syn::Item::Struct(s) => names.push(s.ident.to_string()),
+                syn::Item::Enum(e) => {
+                    names.push(e.ident.to_string());
+                    let variants: Vec<String> =
+                        e.variants.iter().map(|v| v.ident.to_string()).collect();
+                    assert_eq!(
+                        variants,
+                        [
+                            "Self_", "Self_2", "U00e9", "U00fc", "Crate", "Super", "CafU00e9"
+                        ]
+                    );
+                }
+                _ => {}
+            }
+        }
+        assert_eq!(
+            names,
+            ["Self_", "SelfStatus", "Option_", "String_", "Vec_"],
+            "{text}"
+        );
+        assert!(text.contains("pub self_: Option<String>,"), "{text}");
+    }
+
+    #[test]
     fn renders_the_example_lake() {
         let loaded = eventlake_schema::load_path(std::path::Path::new(concat!(
             env!("CARGO_MANIFEST_DIR"),
             "/events.toml"
         )))
         .expect("the example lake is valid");
-        let text = render(&loaded.schema, "events.toml");
+        let text = render(&loaded.schema, "events.toml").expect("renders");
         assert!(text.starts_with("// @generated by eventlake from events.toml; do not edit"));
         for needle in [
             "pub struct OrderPlaced {",
