@@ -1,6 +1,8 @@
-//! A Kinesis Data Streams producer for [`DatalakeEvent`]s (feature `kinesis`).
+//! A Kinesis Data Streams producer for [`DatalakeEvent`](crate::DatalakeEvent)s (feature
+//! `kinesis`), and the KPL aggregated-record format (feature `aggregation`, which needs no
+//! AWS SDK): [`deaggregate`] for consumers of the stream.
 //!
-//! [`Producer::send`] serialises an event with [`to_record`](DatalakeEvent::to_record),
+//! [`Producer::send`] serialises an event with [`to_record`](crate::DatalakeEvent::to_record),
 //! checks it against the per-record limits, and packs it into the open batch of at most 500
 //! records and 5 MiB (data plus partition keys). A background task sends each batch as one
 //! PutRecords call when it is full or when its first record has waited `linger`. PutRecords
@@ -40,6 +42,26 @@
 //! Consumers deduplicate on a key of the event when that matters. Records of one partition key
 //! keep their order when `max_in_flight` is 1 (a batch and its retries finish before the next
 //! batch is sent); with more calls in flight, retries can reorder them.
+//!
+//! # Aggregation
+//! With [`ProducerBuilder::aggregate`] the background task packs the records of a batch into
+//! KPL aggregated records of at most 51,200 bytes (the KPL's default), one group per shard
+//! (ListShards, listed again when a record lands in a shard it did not predict), and sends
+//! those. Firehose de-aggregates them; other consumers call [`deaggregate`]. A failed entry
+//! is a whole aggregated record and is resent whole; records that fail for good are handed
+//! back one user record at a time. Facts, sources and the ordering that remains:
+//! `docs/kinesis-aggregation.md`.
+//!
+//! ```
+//! use eventlake::kinesis::{Aggregator, deaggregate};
+//!
+//! let mut agg = Aggregator::new();
+//! agg.push("k1", br#"{"a":1}"#.to_vec());
+//! agg.push("k2", br#"{"a":2}"#.to_vec());
+//! let record = agg.finish().expect("two records");
+//! let events = deaggregate(&record.data, &record.partition_key).expect("well formed");
+//! assert_eq!(events[1].data, br#"{"a":2}"#);
+//! ```
 //!
 //! # Local testing
 //! [`ProducerBuilder::endpoint_url`] (or the `AWS_ENDPOINT_URL_KINESIS` variable, which the

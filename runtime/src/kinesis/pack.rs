@@ -3,6 +3,8 @@
 //! group cut into aggregated records of at most the cap. An aggregated record takes its
 //! first user record's partition key, so Kinesis stores it in that shard, with the others.
 
+use std::collections::HashMap;
+
 use eventlake_kinesis_agg::{Aggregator, hash_key};
 
 use super::record::Record;
@@ -39,6 +41,18 @@ pub(crate) fn pack(records: Vec<Record>, map: &ShardMap, cap: usize) -> (Vec<Rec
     let mut open: Vec<(Aggregator, usize)> = (0..groups).map(|_| (Aggregator::new(), 0)).collect();
     let mut out = Vec::new();
     let mut meta = Vec::new();
+    // Each key's shard, computed once per batch (an MD5 per key: a batch of small events
+    // repeats its keys many times).
+    let mut known: HashMap<&str, Option<usize>> = HashMap::new();
+    let shards: Vec<Option<usize>> = records
+        .iter()
+        .map(|r| {
+            *known
+                .entry(r.partition_key())
+                .or_insert_with(|| map.shard_of(hash_key(r.partition_key())))
+        })
+        .collect();
+    drop(known);
     let mut emit = |agg: &mut Aggregator, shard: Option<usize>| {
         if let Some(p) = agg.finish() {
             out.push(Record::new(p.data, p.partition_key));
@@ -49,8 +63,7 @@ pub(crate) fn pack(records: Vec<Record>, map: &ShardMap, cap: usize) -> (Vec<Rec
             });
         }
     };
-    for record in records {
-        let shard = map.shard_of(hash_key(record.partition_key()));
+    for (record, shard) in records.into_iter().zip(shards) {
         let (agg, first_key) = &mut open[shard.unwrap_or(map.len())];
         let (data, key) = record.into_parts();
         if !agg.is_empty() && agg.size_with(&key, data.len()) + *first_key > cap {
