@@ -96,7 +96,11 @@ async fn a_split_shard_is_noticed_and_nothing_is_lost() -> TestResult {
     // record is in its own shard. Only calls sent with the stale map (the first call after
     // the split) can put a user record in its sibling shard.
     assert_eq!(misplaced[0], 0);
-    assert!(misplaced[1] <= 200, "{} misplaced: more than one call", misplaced[1]);
+    assert!(
+        misplaced[1] <= 200,
+        "{} misplaced: more than one call",
+        misplaced[1]
+    );
     assert_eq!(misplaced[2], 0, "after the new listing");
     eprintln!(
         "user records in a sibling shard while the map was stale: {} of 2,000; {:?}",
