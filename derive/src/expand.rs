@@ -432,6 +432,12 @@ impl Cx<'_> {
                     t.ident("capacity").punct(":").extend([TokenTree::Literal(
                         Literal::usize_unsuffixed(32 * matched.len().max(1)),
                     )]);
+                    let event_time = self.event.settings.partitioning
+                        == eventlake_schema::Partitioning::EventTime;
+                    t.punct(",")
+                        .ident("event_time")
+                        .punct(":")
+                        .ident(if event_time { "true" } else { "false" });
                 });
             t.punct(";");
             // fn __columns(&self, __out: Option<&mut JsonWriter>) -> String { … }

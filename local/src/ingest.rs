@@ -123,6 +123,40 @@ pub fn ingest_bytes(
     ingest_records(schema, event, &records, opts)
 }
 
+/// One record as read from a Kinesis data stream (GetRecords): its data and partition key.
+#[derive(Debug, Clone, Copy)]
+pub struct KinesisRecord<'a> {
+    /// The record's data: one event, or a KPL aggregated record of many.
+    pub data: &'a [u8],
+    /// Its partition key.
+    pub partition_key: &'a str,
+}
+
+/// Ingests records read from a Kinesis data stream as Firehose does with a stream as its
+/// source: KPL aggregated records are de-aggregated first (their MD5 checked; a record
+/// without the format is one event), then each user record is ingested as
+/// [`ingest_records`] does. A record with the format's magic bytes and checksum whose
+/// content is broken is an error naming it.
+pub fn ingest_kinesis_records(
+    schema: &Schema,
+    event: &str,
+    records: &[KinesisRecord<'_>],
+    opts: &IngestOptions,
+) -> Result<IngestReport, Error> {
+    let mut users = Vec::with_capacity(records.len());
+    for (i, r) in records.iter().enumerate() {
+        let user = eventlake_kinesis_agg::deaggregate(r.data, r.partition_key).map_err(|e| {
+            Error::Message(format!(
+                "Kinesis record {i} (partition key {:?}): {e}",
+                r.partition_key
+            ))
+        })?;
+        users.extend(user);
+    }
+    let data: Vec<&[u8]> = users.iter().map(|u| u.data.as_slice()).collect();
+    ingest_records(schema, event, &data, opts)
+}
+
 /// Ingests records exactly as given (one Kinesis record each; an empty slice is an empty
 /// record).
 pub fn ingest_records(

@@ -32,7 +32,10 @@ pub mod split;
 use std::path::Path;
 
 pub use convert::{Converter, Failure, Finding};
-pub use ingest::{IngestOptions, IngestReport, ingest_bytes, ingest_records, parse_arrival};
+pub use ingest::{
+    IngestOptions, IngestReport, KinesisRecord, ingest_bytes, ingest_kinesis_records,
+    ingest_records, parse_arrival,
+};
 
 /// Errors of the local lake (bad records are not errors: they go to `errors/`).
 #[derive(Debug, thiserror::Error)]

@@ -3,5 +3,6 @@
 //! nothing is lost; the layout; determinism; and pyarrow as an independent reader.
 
 mod common;
+mod kinesis;
 mod pyarrow;
 mod rules;

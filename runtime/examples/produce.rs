@@ -15,6 +15,8 @@
 //!                        AWS_ACCESS_KEY_ID is set); otherwise the SDK's configuration chain
 //!   --region REGION      default: the ARN's region, else the SDK's chain (us-east-1 locally)
 //!   --create-stream N    create the stream with N shards first (for local testing)
+//!   --aggregate          pack the events into KPL aggregated records (needs
+//!                        kinesis:ListShards; see docs/kinesis-aggregation.md)
 //! ```
 //!
 //! Prints the producer's counters; exits with status 1 when a record failed for good.
@@ -49,6 +51,7 @@ struct Args {
     endpoint: Option<String>,
     region: Option<String>,
     create_shards: Option<i32>,
+    aggregate: bool,
 }
 
 fn parse_args() -> Result<Args, Error> {
@@ -62,6 +65,7 @@ fn parse_args() -> Result<Args, Error> {
         endpoint: None,
         region: None,
         create_shards: None,
+        aggregate: false,
     };
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
@@ -69,9 +73,13 @@ fn parse_args() -> Result<Args, Error> {
             return Err(
                 "usage: produce [--event NAME] [--environment ENV | --stream NAME|ARN] \
                         [--count N | --ndjson FILE [--schema PATH]] [--endpoint URL] \
-                        [--region REGION] [--create-stream SHARDS]"
+                        [--region REGION] [--create-stream SHARDS] [--aggregate]"
                     .into(),
             );
+        }
+        if flag == "--aggregate" {
+            args.aggregate = true;
+            continue;
         }
         const FLAGS: [&str; 9] = [
             "--event",
@@ -124,7 +132,7 @@ fn builder(args: &Args, stream: &str) -> ProducerBuilder {
     if let Some(region) = &args.region {
         b = b.region(region.clone());
     }
-    b
+    b.aggregate(args.aggregate)
 }
 
 /// Creates the stream (and waits for it) with the producer's own client configuration.
@@ -233,7 +241,8 @@ async fn send_typed<E: DatalakeEvent>(
     builder: ProducerBuilder,
     events: Vec<E>,
 ) -> Result<ShutdownReport, Error> {
-    let producer: Producer<E> = builder.connect().await?;
+    // Knowing the event lets the builder warn (aggregation on an event-time event's stream).
+    let producer: Producer<E> = builder.carrying::<E>().connect().await?;
     for e in &events {
         producer.send(e).await?;
     }
@@ -313,8 +322,10 @@ async fn run(args: Args) -> Result<bool, Error> {
     };
     let s = report.stats;
     println!(
-        "{stream}: {} delivered, {} failed, {} PutRecords calls, {} entries retried, in {:.2?}",
+        "{stream}: {} delivered in {} Kinesis records, {} failed, {} PutRecords calls, \
+         {} entries retried, in {:.2?}",
         s.delivered,
+        s.kinesis_records,
         s.failed,
         s.put_records_calls,
         s.retried,

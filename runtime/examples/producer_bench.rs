@@ -9,8 +9,12 @@
 //!    `serde_json::to_vec`; `to_record`; and the whole client-side path of
 //!    `Producer::send` (serialise, check, queue, batch within the PutRecords limits, build the
 //!    SDK request entries, settle) over a transport that answers every call at once.
-//! 2. Throughput against kinesalite (started here on 127.0.0.1, as the tests do): N events
-//!    through `Producer` into a 4-shard stream, and the producer process's CPU per record.
+//!    The same with KPL aggregation on (over a 4-shard map), and how many 300-byte events
+//!    one aggregated record holds at the default cap.
+//! 2. Against kinesalite (started here on 127.0.0.1, as the tests do): N events through
+//!    `Producer` into a 4-shard stream, without and with aggregation: Kinesis records,
+//!    PutRecords calls, the shard-seconds those records need at 1,000 records/s and
+//!    1 MiB/s per shard, and the producer process's CPU per event.
 
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
@@ -18,8 +22,8 @@ use std::time::{Duration, Instant};
 
 use eventlake::chrono::{DateTime, Duration as Span, TimeZone, Utc};
 use eventlake::kinesis::{
-    BoxFuture, EntryResult, Producer, ProducerBuilder, Record, StreamTarget, Transport,
-    TransportError, request_entries,
+    BoxFuture, EntryResult, Producer, ProducerBuilder, Record, RecordProducer, Shard, Stats,
+    StreamTarget, Transport, TransportError, request_entries,
 };
 use eventlake::rust_decimal::Decimal;
 use eventlake::{DatalakeEvent, DatalakeStruct};
@@ -112,9 +116,87 @@ impl Transport for Instant200 {
         Box::pin(async move {
             let entries = request_entries(records)?;
             std::hint::black_box(&entries);
-            Ok(vec![EntryResult::Stored; entries.len()])
+            Ok(vec![EntryResult::Stored { shard_id: None }; entries.len()])
         })
     }
+
+    /// Four shards of equal hash key ranges, like the kinesalite stream of part 2.
+    fn list_shards<'a>(
+        &'a self,
+        _stream: &'a StreamTarget,
+    ) -> BoxFuture<'a, Result<Vec<Shard>, TransportError>> {
+        Box::pin(async {
+            let step = u128::MAX / 4;
+            Ok((0..4u128)
+                .map(|i| Shard {
+                    id: format!("shardId-{i:012}"),
+                    starting_hash_key: i * step,
+                    ending_hash_key: if i == 3 {
+                        u128::MAX
+                    } else {
+                        (i + 1) * step - 1
+                    },
+                })
+                .collect())
+        })
+    }
+}
+
+/// CPU per event of `Producer::send` over `Instant200`, best of 5, and the last run's stats.
+fn producer_cpu(rt: &tokio::runtime::Runtime, events: &[Order], aggregate: bool) -> (f64, Stats) {
+    let n = events.len();
+    let mut stats = Stats::default();
+    let ns = best_ns(5, n, || {
+        rt.block_on(async {
+            let p: Producer<Order> = match ProducerBuilder::new("bench")
+                .linger(Duration::from_secs(1))
+                .aggregate(aggregate)
+                .with_transport(Instant200)
+            {
+                Ok(p) => p,
+                Err(e) => panic!("{e}"),
+            };
+            // The producer's task runs on this thread too (current-thread runtime).
+            let t = Mark::now();
+            for e in events {
+                if let Err(e) = p.send(e).await {
+                    panic!("{e}");
+                }
+            }
+            let report = p.shutdown().await;
+            let elapsed = t.elapsed();
+            match report {
+                Ok(r) if r.stats.delivered == n as u64 => stats = r.stats,
+                other => panic!("not all delivered: {other:?}"),
+            }
+            elapsed
+        })
+    });
+    (ns, stats)
+}
+
+/// User records of exactly 300 bytes per Kinesis record at the default aggregation cap.
+fn packing_of_300_byte_events(rt: &tokio::runtime::Runtime) -> Result<f64, Error> {
+    rt.block_on(async {
+        let p: RecordProducer = ProducerBuilder::new("bench")
+            .aggregate(true)
+            .with_transport(Instant200)?;
+        for i in 0..100_000u32 {
+            let mut data = format!(r#"{{"n":{i},"pad":""#).into_bytes();
+            data.resize(298, b'x');
+            data.extend_from_slice(b"\"}");
+            p.send_record(Record::new(data, format!("customer-{}", i % 997)))
+                .await?;
+        }
+        let s = p.shutdown().await?.stats;
+        Ok(s.delivered as f64 / s.kinesis_records as f64)
+    })
+}
+
+/// Shard-seconds a shard needs for `stats`' Kinesis records: the larger of records / 1,000
+/// and bytes / 1 MiB (the per-shard write limits).
+fn shard_seconds(stats: &Stats) -> f64 {
+    (stats.kinesis_records as f64 / 1000.0).max(stats.kinesis_bytes as f64 / (1024.0 * 1024.0))
 }
 
 /// The time this thread spent on a CPU, in nanoseconds (the first field of
@@ -196,28 +278,9 @@ fn main() -> Result<(), Error> {
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?;
-    let producer_ns = best_ns(5, n, || {
-        rt.block_on(async {
-            let p: Producer<Order> = match ProducerBuilder::new("bench")
-                .linger(Duration::from_secs(1))
-                .with_transport(Instant200)
-            {
-                Ok(p) => p,
-                Err(e) => panic!("{e}"),
-            };
-            // The producer's task runs on this thread too (current-thread runtime).
-            let t = Mark::now();
-            for e in &events {
-                if let Err(e) = p.send(e).await {
-                    panic!("{e}");
-                }
-            }
-            let report = p.shutdown().await;
-            let elapsed = t.elapsed();
-            assert!(report.is_ok_and(|r| r.stats.delivered == n as u64));
-            elapsed
-        })
-    });
+    let (producer_ns, _) = producer_cpu(&rt, &events, false);
+    let (aggregated_ns, agg_stats) = producer_cpu(&rt, &events, true);
+    let per_record_300 = packing_of_300_byte_events(&rt)?;
     println!("CPU per record (best of 5, on-CPU time of the one thread):");
     println!("  serde_json::to_vec            {serde:8.0} ns");
     println!(
@@ -229,6 +292,15 @@ fn main() -> Result<(), Error> {
         producer_ns / serde,
         producer_ns - to_record
     );
+    println!(
+        "  Producer::send, aggregated    {aggregated_ns:8.0} ns  ({:.2}x the unaggregated send; \
+         {} events in {} Kinesis records, {:.0} per record)",
+        aggregated_ns / producer_ns,
+        agg_stats.delivered,
+        agg_stats.kinesis_records,
+        agg_stats.delivered as f64 / agg_stats.kinesis_records as f64
+    );
+    println!("  300-byte events per aggregated record at the default cap: {per_record_300:.1}");
 
     // 2. Throughput against kinesalite.
     let root = concat!(env!("CARGO_MANIFEST_DIR"), "/..");
@@ -256,47 +328,71 @@ fn main() -> Result<(), Error> {
         .worker_threads(1)
         .enable_all()
         .build()?;
-    let result = rt.block_on(async {
-        let builder = ProducerBuilder::new("bench-orders")
-            .endpoint_url(endpoint.clone())
-            .region("us-east-1")
-            .static_credentials("test", "test")
-            .linger(Duration::from_millis(20));
-        let client = builder.sdk_client().await?;
-        client
-            .create_stream()
-            .stream_name("bench-orders")
-            .shard_count(4)
-            .send()
-            .await?;
-        tokio::time::sleep(Duration::from_millis(200)).await;
-        let p: Producer<Order> = builder.connect().await?;
-        let cpu0 = process_cpu();
-        let t = Instant::now();
-        for e in &events {
-            p.send(e).await?;
+    let mut rows = Vec::new();
+    for aggregate in [false, true] {
+        let name = if aggregate {
+            "bench-agg"
+        } else {
+            "bench-plain"
+        };
+        let result = rt.block_on(async {
+            let builder = ProducerBuilder::new(name)
+                .endpoint_url(endpoint.clone())
+                .region("us-east-1")
+                .static_credentials("test", "test")
+                .linger(Duration::from_millis(20))
+                .aggregate(aggregate);
+            let client = builder.sdk_client().await?;
+            client
+                .create_stream()
+                .stream_name(name)
+                .shard_count(4)
+                .send()
+                .await?;
+            tokio::time::sleep(Duration::from_millis(200)).await;
+            let p: Producer<Order> = builder.connect().await?;
+            let cpu0 = process_cpu();
+            let t = Instant::now();
+            for e in &events {
+                p.send(e).await?;
+            }
+            let report = p.shutdown().await?;
+            let wall = t.elapsed();
+            let cpu = process_cpu().zip(cpu0).map(|(b, a)| b.saturating_sub(a));
+            Ok::<_, Error>((wall, cpu, report))
+        });
+        match result {
+            Ok(r) => rows.push((aggregate, r)),
+            Err(e) => {
+                let _ = child.kill();
+                let _ = child.wait();
+                return Err(e);
+            }
         }
-        let report = p.shutdown().await?;
-        let wall = t.elapsed();
-        let cpu = process_cpu().zip(cpu0).map(|(b, a)| b.saturating_sub(a));
-        Ok::<_, Error>((wall, cpu, report))
-    });
+    }
     let _ = child.kill();
     let _ = child.wait();
-    let (wall, cpu, report) = result?;
     println!(
-        "kinesalite (4 shards, 127.0.0.1): {n} events in {wall:.2?} = {:.0} records/s, {:.1} MB/s; \
-         {} PutRecords calls, {} failed",
-        n as f64 / wall.as_secs_f64(),
-        bytes as f64 / wall.as_secs_f64() / 1e6,
-        report.stats.put_records_calls,
-        report.stats.failed
+        "kinesalite (4 shards, 127.0.0.1), {n} events of {:.0} bytes:",
+        bytes as f64 / n as f64
     );
-    if let Some(cpu) = cpu {
+    println!(
+        "  aggregation | Kinesis records | PutRecords calls | failed | shard-seconds needed | records/s | producer CPU per event"
+    );
+    for (aggregate, (wall, cpu, report)) in &rows {
+        let s = &report.stats;
         println!(
-            "  producer process CPU: {:.2?} = {:.1} µs per record (SDK request encoding, signing and HTTP included)",
-            cpu,
-            cpu.as_secs_f64() * 1e6 / n as f64
+            "  {:11} | {:15} | {:16} | {:6} | {:20.1} | {:9.0} | {}",
+            if *aggregate { "on" } else { "off" },
+            s.kinesis_records,
+            s.put_records_calls,
+            s.failed,
+            shard_seconds(s),
+            n as f64 / wall.as_secs_f64(),
+            cpu.map_or("n/a".to_owned(), |c| format!(
+                "{:.2} µs",
+                c.as_secs_f64() * 1e6 / n as f64
+            )),
         );
     }
     Ok(())

@@ -21,6 +21,9 @@ pub struct EventMeta {
     pub fingerprint: &'static str,
     /// A first guess at the record's size in bytes.
     pub capacity: usize,
+    /// Whether the event is partitioned by its own time (`partitioning = "event_time"`:
+    /// Firehose dynamic partitioning).
+    pub event_time: bool,
 }
 use std::sync::atomic::{AtomicU64, Ordering};
 

@@ -111,7 +111,7 @@
 
 pub mod column;
 pub mod glue;
-#[cfg(feature = "kinesis")]
+#[cfg(feature = "aggregation")]
 pub mod kinesis;
 
 #[doc(hidden)]
@@ -145,6 +145,9 @@ pub trait DatalakeEvent {
     /// Fingerprint of the event's columns when the producer was compiled: it changes exactly
     /// when what a producer must send changes (see `Event::fingerprint` in eventlake-schema).
     const SCHEMA_FINGERPRINT: &'static str = Self::__META.fingerprint;
+    /// Whether the lake partitions the event by its own time field (`partitioning =
+    /// "event_time"`), which Firehose does with dynamic partitioning.
+    const EVENT_TIME_PARTITIONED: bool = Self::__META.event_time;
 
     /// Writes the columns into `Some(out)` (returning an empty string), or, given `None`,
     /// returns the partition key. One function for both, so a partition-key column with the

@@ -15,6 +15,14 @@ pub const MAX_RECORD_BYTES: usize = 1024 * 1024;
 /// Largest record any stream accepts (`MaxRecordSizeInKiB` = 10240): 10 MiB.
 pub const MAX_RECORD_BYTES_RAISED: usize = 10 * 1024 * 1024;
 
+/// The default cap of an aggregated record, data plus partition key: 51,200 bytes, the
+/// KPL's `AggregationMaxSize` default.
+pub const DEFAULT_AGGREGATED_RECORD_BYTES: usize = 51_200;
+/// User records the sending side packs into one batch for an aggregating producer: enough
+/// for a PutRecords call of 500 aggregated records of about 100 small events each; the byte
+/// limit (5 MiB) usually binds first.
+pub(crate) const AGGREGATING_BATCH_RECORDS: usize = 50_000;
+
 /// The stream records go to: by name, or by ARN (the form AWS recommends).
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum StreamTarget {
@@ -126,6 +134,9 @@ pub(crate) struct Settings {
     pub(crate) max_buffered_bytes: usize,
     pub(crate) max_in_flight: usize,
     pub(crate) retry: RetryPolicy,
+    /// `Some(cap)`: pack user records into aggregated records of at most `cap` bytes (data
+    /// plus partition key), grouped by shard.
+    pub(crate) aggregate: Option<usize>,
 }
 
 impl Default for Settings {
@@ -141,11 +152,25 @@ impl Default for Settings {
             max_buffered_bytes: 64 * 1024 * 1024,
             max_in_flight: 4,
             retry: RetryPolicy::default(),
+            aggregate: None,
         }
     }
 }
 
 impl Settings {
+    /// The limits `send` packs user records into batches with: the PutRecords limits, or for
+    /// an aggregating producer as many records as fit in the bytes of one call (the
+    /// background task then packs them into aggregated records and calls).
+    pub(crate) fn send_limits(&self) -> Limits {
+        match self.aggregate {
+            None => self.limits,
+            Some(_) => Limits {
+                max_batch_records: AGGREGATING_BATCH_RECORDS,
+                ..self.limits
+            },
+        }
+    }
+
     /// Checks every setting against its range.
     pub(crate) fn check(&self) -> Result<(), ConfigError> {
         fn range(
@@ -196,6 +221,10 @@ impl Settings {
         )?;
         range("max_in_flight", self.max_in_flight, 1, 1024)?;
         range("max_attempts", self.retry.max_attempts as usize, 1, 1000)?;
+        if let Some(cap) = self.aggregate {
+            // Room for the format's 20 bytes and some records; never over a record's limit.
+            range("max_aggregated_record_bytes", cap, 1024, l.max_record_bytes)?;
+        }
         Ok(())
     }
 }

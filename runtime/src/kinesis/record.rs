@@ -85,7 +85,8 @@ pub(crate) struct Batch {
 impl Batch {
     pub(crate) fn with_capacity(records: usize) -> Self {
         Batch {
-            records: Vec::with_capacity(records),
+            // An aggregating producer's batches may hold 50,000 records, but rarely do.
+            records: Vec::with_capacity(records.min(super::config::MAX_BATCH_RECORDS)),
             bytes: 0,
         }
     }

@@ -6,6 +6,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use super::config::Settings;
 use super::*;
 
 /// Stores records; fails the entries `fail` picks (by partition key and attempt number).
@@ -18,6 +19,10 @@ struct Memory {
     fail: Option<Arc<dyn Fn(&str, u32) -> Option<&'static str> + Send + Sync>>,
     whole_call_failures: Arc<AtomicUsize>,
     delay: Duration,
+    /// The stream's open shards (ListShards answers them, PutRecords names the one each
+    /// entry went to); `None`: the trait's default, one shard and no shard ids.
+    shards: Option<Arc<Mutex<Vec<Shard>>>>,
+    list_shards_fails: bool,
 }
 
 impl Transport for Memory {
@@ -62,13 +67,88 @@ impl Transport for Memory {
                     }),
                     None => {
                         self.stored.lock().expect("lock").push(r.clone());
-                        results.push(EntryResult::Stored);
+                        let shard_id = self.shards.as_ref().map(|s| {
+                            let shards = s.lock().expect("lock");
+                            let h = eventlake_kinesis_agg::hash_key(r.partition_key());
+                            shards
+                                .iter()
+                                .find(|s| s.starting_hash_key <= h && h <= s.ending_hash_key)
+                                .map(|s| s.id.clone())
+                                .unwrap_or_default()
+                        });
+                        results.push(EntryResult::Stored { shard_id });
                     }
                 }
             }
             Ok(results)
         })
     }
+
+    fn list_shards<'a>(
+        &'a self,
+        _stream: &'a StreamTarget,
+    ) -> BoxFuture<'a, Result<Vec<Shard>, TransportError>> {
+        Box::pin(async move {
+            if self.list_shards_fails {
+                return Err(TransportError {
+                    code: Some("AccessDeniedException".into()),
+                    message: "not authorized to perform kinesis:ListShards".into(),
+                    retryable: false,
+                });
+            }
+            Ok(match &self.shards {
+                Some(s) => s.lock().expect("lock").clone(),
+                None => vec![Shard {
+                    id: "shardId-000000000000".into(),
+                    starting_hash_key: 0,
+                    ending_hash_key: u128::MAX,
+                }],
+            })
+        })
+    }
+}
+
+/// `n` shards splitting the hash key space evenly, named `shardId-<first>` on.
+fn even_shards(n: u128, first: usize) -> Vec<Shard> {
+    let step = u128::MAX / n;
+    (0..n)
+        .map(|i| Shard {
+            id: format!("shardId-{:012}", first + i as usize),
+            starting_hash_key: i * step,
+            ending_hash_key: if i + 1 == n {
+                u128::MAX
+            } else {
+                (i + 1) * step - 1
+            },
+        })
+        .collect()
+}
+
+/// The user records in what `memory` stored (de-aggregated).
+fn user_records_stored(memory: &Memory) -> Vec<Record> {
+    memory
+        .stored
+        .lock()
+        .expect("lock")
+        .iter()
+        .flat_map(|r| {
+            deaggregate(r.data(), r.partition_key())
+                .unwrap_or_else(|e| panic!("{e}"))
+                .into_iter()
+                .map(|u| Record::new(u.data, u.partition_key))
+        })
+        .collect()
+}
+
+/// 300-byte records over 97 keys, each distinct.
+fn small_events(n: usize, tag: &str) -> Vec<Record> {
+    (0..n)
+        .map(|i| {
+            let mut data = format!("{tag}-{i}-").into_bytes();
+            data.resize(300, b'x');
+            Record::new(data, format!("customer-{}", i % 97))
+        })
+        .collect()
 }
 
 fn fast_retry(max_attempts: u32) -> RetryPolicy {
@@ -508,4 +588,191 @@ async fn concurrent_senders_and_flushes_lose_nothing() -> Result<(), Box<dyn std
     assert_eq!(report.stats.delivered, 2000);
     assert_eq!(memory.stored.lock().expect("lock").len(), 2000);
     Ok(())
+}
+
+#[tokio::test]
+async fn aggregation_packs_small_events_and_loses_none() -> Result<(), Box<dyn std::error::Error>> {
+    let memory = Memory {
+        shards: Some(Arc::new(Mutex::new(even_shards(4, 0)))),
+        ..Memory::default()
+    };
+    let p: RecordProducer = ProducerBuilder::new("s")
+        .linger(Duration::from_secs(60))
+        .aggregate(true)
+        .with_transport(memory.clone())?;
+    let sent = small_events(5000, "a");
+    for r in sent.clone() {
+        p.send_record(r).await?;
+    }
+    assert!(p.flush().await?.is_empty());
+    let stats = p.shutdown().await?.stats;
+    let stored = memory.stored.lock().expect("lock").clone();
+    // 5,000 × ~315 bytes = ~1.6 MB: one call of ~4 shards × 8 records of at most 51,200 bytes.
+    assert_eq!(stats.put_records_calls, 1, "{stats:?}");
+    assert!(
+        stored
+            .iter()
+            .all(|r| r.size() <= DEFAULT_AGGREGATED_RECORD_BYTES)
+    );
+    assert!(stored.len() <= 40, "{} Kinesis records", stored.len());
+    assert_eq!(stats.kinesis_records, stored.len() as u64);
+    assert_eq!((stats.accepted, stats.delivered), (5000, 5000));
+    assert_eq!(stats.list_shards_calls, 1);
+    let mut got = user_records_stored(&memory);
+    let mut want = sent;
+    got.sort_by(|a, b| a.data().cmp(b.data()));
+    want.sort_by(|a, b| a.data().cmp(b.data()));
+    assert_eq!(got, want, "every user record exactly once");
+    Ok(())
+}
+
+#[tokio::test]
+async fn aggregated_records_are_retried_whole_and_failures_name_user_records()
+-> Result<(), Box<dyn std::error::Error>> {
+    // Kinesis records keyed (by their first user record) customer-0 always fail: the first
+    // record sent, so the first aggregated record of its shard starts with it. The first two
+    // Kinesis records keyed with any other customer fail once each, then are stored.
+    let memory = Memory {
+        shards: Some(Arc::new(Mutex::new(even_shards(8, 0)))),
+        fail: Some(Arc::new(|key: &str, attempt| match key {
+            "customer-0" => Some("ProvisionedThroughputExceededException"),
+            _ if attempt <= 2 => Some("InternalFailure"),
+            _ => None,
+        })),
+        ..Memory::default()
+    };
+    let p: RecordProducer = ProducerBuilder::new("s")
+        .linger(Duration::from_secs(60))
+        .max_aggregated_record_bytes(4096)
+        .retry(fast_retry(4))
+        .with_transport(memory.clone())?;
+    let sent = small_events(3000, "b");
+    for r in sent.clone() {
+        p.send_record(r).await?;
+    }
+    let failed = p.flush().await?;
+    let stats = p.shutdown().await?.stats;
+    assert!(!failed.is_empty());
+    // Failures are user records (not aggregated records), each after 4 attempts.
+    for f in &failed {
+        assert!(!is_aggregated(f.record.data()));
+        assert_eq!(f.record.data().len(), 300);
+        assert_eq!(f.attempts, 4);
+        assert!(
+            matches!(&f.error, RecordError::Rejected { code, .. } if code == "ProvisionedThroughputExceededException")
+        );
+    }
+    assert!(
+        failed
+            .iter()
+            .any(|f| f.record.partition_key() == "customer-0")
+    );
+    assert!(
+        failed
+            .iter()
+            .any(|f| f.record.partition_key() != "customer-0"),
+        "the other user records of the failed aggregated records are named too"
+    );
+    // Stored and failed together are what was sent, each exactly once.
+    let mut got = user_records_stored(&memory);
+    got.extend(failed.iter().map(|f| f.record.clone()));
+    let mut want = sent;
+    got.sort_by(|a, b| a.data().cmp(b.data()));
+    want.sort_by(|a, b| a.data().cmp(b.data()));
+    assert_eq!(got, want);
+    assert_eq!(stats.delivered + stats.failed, 3000);
+    assert_eq!(stats.failed, failed.len() as u64);
+    assert!(stats.retried > 0);
+    Ok(())
+}
+
+#[tokio::test]
+async fn a_resharded_stream_is_listed_again() -> Result<(), Box<dyn std::error::Error>> {
+    let shards = Arc::new(Mutex::new(even_shards(1, 0)));
+    let memory = Memory {
+        shards: Some(Arc::clone(&shards)),
+        ..Memory::default()
+    };
+    let p: RecordProducer = ProducerBuilder::new("s")
+        .linger(Duration::from_secs(60))
+        .aggregate(true)
+        .max_in_flight(1)
+        .with_transport(memory.clone())?;
+    for r in small_events(500, "before") {
+        p.send_record(r).await?;
+    }
+    p.flush().await?;
+    assert_eq!(p.stats().list_shards_calls, 1);
+    // The shard splits in two children: the producer's map is stale until a record lands
+    // in a shard it did not predict.
+    *shards.lock().expect("lock") = even_shards(2, 1);
+    for r in small_events(500, "during") {
+        p.send_record(r).await?;
+    }
+    p.flush().await?;
+    for r in small_events(500, "after") {
+        p.send_record(r).await?;
+    }
+    p.flush().await?;
+    let stats = p.shutdown().await?.stats;
+    assert_eq!(stats.list_shards_calls, 2, "listed again after the split");
+    assert_eq!(stats.delivered, 1500);
+    // After the new listing, every aggregated record holds user records of one shard.
+    let map = shards.lock().expect("lock").clone();
+    let shard_of = |key: &str| {
+        let h = eventlake_kinesis_agg::hash_key(key);
+        map.iter()
+            .position(|s| s.starting_hash_key <= h && h <= s.ending_hash_key)
+    };
+    let stored = memory.stored.lock().expect("lock").clone();
+    let after: Vec<&Record> = stored
+        .iter()
+        .filter(|r| {
+            deaggregate(r.data(), r.partition_key()).is_ok_and(|u| u[0].data.starts_with(b"after-"))
+        })
+        .collect();
+    assert!(after.len() >= 2);
+    for r in after {
+        let users = deaggregate(r.data(), r.partition_key())?;
+        let home = shard_of(r.partition_key());
+        assert!(users.iter().all(|u| shard_of(&u.partition_key) == home));
+    }
+    Ok(())
+}
+
+#[tokio::test]
+async fn without_list_shards_aggregated_records_fail_with_a_clear_error()
+-> Result<(), Box<dyn std::error::Error>> {
+    let memory = Memory {
+        list_shards_fails: true,
+        ..Memory::default()
+    };
+    let p: RecordProducer = ProducerBuilder::new("s")
+        .aggregate(true)
+        .with_transport(memory.clone())?;
+    for r in small_events(10, "c") {
+        p.send_record(r).await?;
+    }
+    let failed = p.flush().await?;
+    assert_eq!(failed.len(), 10);
+    let message = failed[0].to_string();
+    assert!(message.contains("kinesis:ListShards"), "{message}");
+    assert!(memory.calls.lock().expect("lock").is_empty());
+    p.shutdown().await?;
+    Ok(())
+}
+
+#[test]
+fn the_aggregation_cap_is_checked() {
+    let s = Settings {
+        aggregate: Some(MAX_RECORD_BYTES + 1),
+        ..Settings::default()
+    };
+    assert!(matches!(
+        s.check(),
+        Err(ConfigError::OutOfRange {
+            name: "max_aggregated_record_bytes",
+            ..
+        })
+    ));
 }

@@ -5,12 +5,12 @@ use std::future::Future;
 use std::pin::Pin;
 
 use aws_sdk_kinesis::error::{ProvideErrorMetadata, SdkError};
-use aws_sdk_kinesis::operation::put_records::PutRecordsError;
 use aws_sdk_kinesis::primitives::Blob;
 use aws_sdk_kinesis::types::PutRecordsRequestEntry;
 
 use super::config::StreamTarget;
 use super::record::Record;
+use super::shards::Shard;
 
 /// A boxed, sendable future (what [`Transport::put_records`] returns).
 pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
@@ -25,13 +25,33 @@ pub trait Transport: Send + Sync + 'static {
         stream: &'a StreamTarget,
         records: &'a [Record],
     ) -> BoxFuture<'a, Result<Vec<EntryResult>, TransportError>>;
+
+    /// The stream's open shards (ListShards), which an aggregating producer groups records
+    /// by. The default answers one shard holding every hash key, which is what a transport
+    /// without real shards (a test double, a benchmark) amounts to.
+    fn list_shards<'a>(
+        &'a self,
+        _stream: &'a StreamTarget,
+    ) -> BoxFuture<'a, Result<Vec<Shard>, TransportError>> {
+        Box::pin(async {
+            Ok(vec![Shard {
+                id: "shardId-000000000000".into(),
+                starting_hash_key: 0,
+                ending_hash_key: u128::MAX,
+            }])
+        })
+    }
 }
 
 /// What PutRecords said about one entry.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum EntryResult {
     /// Stored (the entry has a `SequenceNumber`).
-    Stored,
+    Stored {
+        /// The shard it was stored in, when the answer says (an aggregating producer
+        /// compares it with the shard it predicted, to notice a resharded stream).
+        shard_id: Option<String>,
+    },
     /// Not stored: the entry's `ErrorCode` and `ErrorMessage`.
     Failed {
         /// `ProvisionedThroughputExceededException`, `InternalFailure`, …
@@ -129,7 +149,9 @@ impl Transport for KinesisTransport {
                 .records()
                 .iter()
                 .map(|e| match e.error_code() {
-                    None => EntryResult::Stored,
+                    None => EntryResult::Stored {
+                        shard_id: e.shard_id().map(str::to_owned),
+                    },
                     Some(code) => EntryResult::Failed {
                         code: code.to_owned(),
                         message: e.error_message().unwrap_or_default().to_owned(),
@@ -139,9 +161,65 @@ impl Transport for KinesisTransport {
             Ok(results)
         })
     }
+
+    fn list_shards<'a>(
+        &'a self,
+        stream: &'a StreamTarget,
+    ) -> BoxFuture<'a, Result<Vec<Shard>, TransportError>> {
+        Box::pin(async move {
+            let mut shards = Vec::new();
+            let mut next_token: Option<String> = None;
+            loop {
+                // A call with a NextToken must name no stream.
+                let call = self.client.list_shards();
+                let call = match (&next_token, stream) {
+                    (Some(token), _) => call.next_token(token),
+                    (None, StreamTarget::Name(name)) => call.stream_name(name),
+                    (None, StreamTarget::Arn(arn)) => call.stream_arn(arn),
+                };
+                let output = call.send().await.map_err(transport_error)?;
+                for shard in output.shards() {
+                    // Closed shards (parents of a split or a merge) take no more records.
+                    let closed = shard
+                        .sequence_number_range()
+                        .and_then(|r| r.ending_sequence_number())
+                        .is_some();
+                    if closed {
+                        continue;
+                    }
+                    let range = shard.hash_key_range();
+                    let key = |text: Option<&str>| {
+                        text.and_then(|t| t.parse::<u128>().ok())
+                            .ok_or_else(|| TransportError {
+                                code: None,
+                                message: format!(
+                                    "ListShards: shard {} has no valid hash key range",
+                                    shard.shard_id()
+                                ),
+                                retryable: false,
+                            })
+                    };
+                    shards.push(Shard {
+                        id: shard.shard_id().to_owned(),
+                        starting_hash_key: key(range.map(|r| r.starting_hash_key()))?,
+                        ending_hash_key: key(range.map(|r| r.ending_hash_key()))?,
+                    });
+                }
+                next_token = output.next_token().map(str::to_owned);
+                if next_token.is_none() {
+                    return Ok(shards);
+                }
+            }
+        })
+    }
 }
 
-fn transport_error(err: SdkError<PutRecordsError>) -> TransportError {
+/// A failed call's error: retryable when the service says so (throttling, a 5xx), or when
+/// the call may not have reached it (timeouts, dropped connections).
+fn transport_error<E>(err: SdkError<E>) -> TransportError
+where
+    E: ProvideErrorMetadata + std::error::Error + 'static,
+{
     match &err {
         SdkError::ServiceError(service) => {
             let e = service.err();

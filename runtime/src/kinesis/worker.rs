@@ -18,11 +18,15 @@ use tokio::sync::{Semaphore, mpsc, oneshot};
 use tokio::task::{Id, JoinSet};
 use tokio::time::Instant;
 
+use eventlake_kinesis_agg::deaggregate;
+
 use super::backoff::Jitter;
-use super::config::{RetryPolicy, Settings, StreamTarget};
+use super::config::{Settings, StreamTarget};
 use super::error::{FailedRecord, RecordError};
+use super::pack::{Meta, pack};
 use super::queue::Queue;
 use super::record::{Batch, Record};
+use super::shards::{Router, ShardMap};
 use super::transport::{EntryResult, Transport, retryable_code};
 
 /// What the producer asks of its task.
@@ -62,6 +66,9 @@ pub(crate) struct Counters {
     pub(crate) throttled: AtomicU64,
     pub(crate) max_attempts: AtomicU64,
     pub(crate) lost_to_panic: AtomicU64,
+    pub(crate) kinesis_records: AtomicU64,
+    pub(crate) kinesis_bytes: AtomicU64,
+    pub(crate) list_shards_calls: AtomicU64,
 }
 
 /// What a batch task hands back when every one of its records is settled.
@@ -80,8 +87,10 @@ pub(crate) struct Worker {
     rx: mpsc::UnboundedReceiver<Msg>,
     transport: Arc<dyn Transport>,
     stream: Arc<StreamTarget>,
-    settings: Settings,
+    settings: Arc<Settings>,
     shared: Arc<Shared>,
+    /// The shard map, for an aggregating producer.
+    router: Option<Arc<Router>>,
     /// When the open batch (on the sending side) has lingered.
     deadline: Option<Instant>,
     /// Sealed batches waiting for a call slot, with their epoch.
@@ -110,7 +119,8 @@ impl Worker {
             rx,
             transport,
             stream,
-            settings,
+            router: settings.aggregate.map(|_| Arc::new(Router::default())),
+            settings: Arc::new(settings),
             shared,
             deadline: None,
             ready: VecDeque::new(),
@@ -233,7 +243,8 @@ impl Worker {
                 Arc::clone(&self.transport),
                 Arc::clone(&self.stream),
                 batch.records,
-                self.settings.retry,
+                Arc::clone(&self.settings),
+                self.router.clone(),
                 Arc::clone(&self.shared),
             );
             let handle = self.inflight.spawn(task);
@@ -316,48 +327,184 @@ async fn sleep_until(deadline: Option<Instant>) {
     }
 }
 
-/// Sends `records` until each is stored or has failed for good.
+/// Sends a batch of user records until each is stored or has failed for good: as they are,
+/// or (with a router) packed into aggregated records by shard first.
 async fn deliver(
     transport: Arc<dyn Transport>,
     stream: Arc<StreamTarget>,
-    mut records: Vec<Record>,
-    policy: RetryPolicy,
+    records: Vec<Record>,
+    settings: Arc<Settings>,
+    router: Option<Arc<Router>>,
     shared: Arc<Shared>,
 ) -> Outcome {
     let c = &shared.counters;
     let mut failed = Vec::new();
+    let (records, meta, map) = match (&router, settings.aggregate) {
+        (Some(router), Some(cap)) => {
+            match router
+                .current(&*transport, &stream, &settings.retry, c)
+                .await
+            {
+                Ok(map) => {
+                    let (records, meta) = pack(records, &map, cap);
+                    (records, meta, Some(map))
+                }
+                Err(e) => {
+                    let error = RecordError::Request {
+                        code: e.code,
+                        message: format!(
+                            "ListShards failed, so the records could not be grouped by shard \
+                             for aggregation (the producer needs kinesis:ListShards): {}",
+                            e.message
+                        ),
+                    };
+                    failed.extend(records.into_iter().map(|record| FailedRecord {
+                        record,
+                        error: error.clone(),
+                        attempts: 0,
+                    }));
+                    c.failed.fetch_add(failed.len() as u64, Ordering::Relaxed);
+                    return Outcome { failed };
+                }
+            }
+        }
+        _ => {
+            let meta = vec![Meta::plain(); records.len()];
+            (records, meta, None)
+        }
+    };
+    send_all(
+        &*transport,
+        &stream,
+        records,
+        meta,
+        &settings,
+        map,
+        router,
+        c,
+        &mut failed,
+    )
+    .await;
+    c.failed.fetch_add(failed.len() as u64, Ordering::Relaxed);
+    Outcome { failed }
+}
+
+/// Adds a record that failed for good to `failed`: an aggregated record as the user records
+/// it carries, each with the error.
+fn fail(failed: &mut Vec<FailedRecord>, record: Record, meta: Meta, error: &RecordError) {
+    let attempts = meta.attempts;
+    if meta.users > 1 {
+        // The producer wrote it, so it de-aggregates (tested); were it not to, it is handed
+        // back whole below.
+        if let Ok(users) = deaggregate(record.data(), record.partition_key()) {
+            failed.extend(users.into_iter().map(|u| FailedRecord {
+                record: Record::new(u.data, u.partition_key),
+                error: error.clone(),
+                attempts,
+            }));
+            return;
+        }
+    }
+    failed.push(FailedRecord {
+        record,
+        error: error.clone(),
+        attempts,
+    });
+}
+
+/// Sends Kinesis records in calls within the PutRecords limits, resending the entries that
+/// failed (whole aggregated records) with backoff, up to `max_attempts` calls per record.
+#[allow(clippy::too_many_arguments)] // one call site; a struct would only rename them
+async fn send_all(
+    transport: &dyn Transport,
+    stream: &StreamTarget,
+    mut records: Vec<Record>,
+    mut meta: Vec<Meta>,
+    settings: &Settings,
+    map: Option<Arc<ShardMap>>,
+    router: Option<Arc<Router>>,
+    c: &Counters,
+    failed: &mut Vec<FailedRecord>,
+) {
+    let policy = settings.retry;
+    let limits = settings.limits;
     let mut jitter: Option<Jitter> = None;
-    let mut attempt: u32 = 1;
-    loop {
+    let mut stale = false;
+    while !records.is_empty() {
+        // The next call: the longest prefix within the limits (everything, unless an
+        // aggregating producer packed more than one call's worth).
+        let mut n = 0;
+        let mut bytes = 0;
+        while n < records.len()
+            && n < limits.max_batch_records
+            && (n == 0 || bytes + records[n].size() <= limits.max_batch_bytes)
+        {
+            bytes += records[n].size();
+            n += 1;
+        }
+        let (call, call_meta) = if n == records.len() {
+            (std::mem::take(&mut records), std::mem::take(&mut meta))
+        } else {
+            let rest = records.split_off(n);
+            let rest_meta = meta.split_off(n);
+            (
+                std::mem::replace(&mut records, rest),
+                std::mem::replace(&mut meta, rest_meta),
+            )
+        };
+        let mut attempt = 0;
+        let call_meta: Vec<Meta> = call_meta
+            .into_iter()
+            .map(|m| {
+                let m = Meta {
+                    attempts: m.attempts + 1,
+                    ..m
+                };
+                attempt = attempt.max(m.attempts);
+                m
+            })
+            .collect();
         c.calls.fetch_add(1, Ordering::Relaxed);
         c.max_attempts
             .fetch_max(u64::from(attempt), Ordering::Relaxed);
-        let last = attempt >= policy.max_attempts;
-        let sent = records.len();
+        let sent = call.len();
         let mut retry = Vec::new();
-        match transport.put_records(&stream, &records).await {
+        let mut retry_meta = Vec::new();
+        match transport.put_records(stream, &call).await {
             Ok(results) if results.len() == sent => {
                 let mut delivered = 0u64;
-                for (record, result) in records.into_iter().zip(results) {
+                let mut stored = 0u64;
+                let mut stored_bytes = 0u64;
+                for ((record, m), result) in call.into_iter().zip(call_meta).zip(results) {
                     match result {
-                        EntryResult::Stored => delivered += 1,
+                        EntryResult::Stored { shard_id } => {
+                            delivered += m.users as u64;
+                            stored += 1;
+                            stored_bytes += record.size() as u64;
+                            let predicted =
+                                map.as_deref().zip(m.shard).and_then(|(map, i)| map.id(i));
+                            if let (Some(predicted), Some(actual)) =
+                                (predicted, shard_id.as_deref())
+                            {
+                                stale |= predicted != actual;
+                            }
+                        }
                         EntryResult::Failed { code, message } => {
                             if code == "ProvisionedThroughputExceededException" {
                                 c.throttled.fetch_add(1, Ordering::Relaxed);
                             }
-                            if !last && retryable_code(&code) {
+                            if m.attempts < policy.max_attempts && retryable_code(&code) {
                                 retry.push(record);
+                                retry_meta.push(m);
                             } else {
-                                failed.push(FailedRecord {
-                                    record,
-                                    error: RecordError::Rejected { code, message },
-                                    attempts: attempt,
-                                });
+                                fail(failed, record, m, &RecordError::Rejected { code, message });
                             }
                         }
                     }
                 }
                 c.delivered.fetch_add(delivered, Ordering::Relaxed);
+                c.kinesis_records.fetch_add(stored, Ordering::Relaxed);
+                c.kinesis_bytes.fetch_add(stored_bytes, Ordering::Relaxed);
             }
             Ok(results) => {
                 // Not retried: some of these may be stored.
@@ -365,35 +512,44 @@ async fn deliver(
                     "{} entries answered for {sent} sent",
                     results.len()
                 ));
-                failed.extend(records.into_iter().map(|record| FailedRecord {
-                    record,
-                    error: error.clone(),
-                    attempts: attempt,
-                }));
+                for (record, m) in call.into_iter().zip(call_meta) {
+                    fail(failed, record, m, &error);
+                }
             }
-            Err(e) if e.retryable && !last => retry = records,
             Err(e) => {
                 let error = RecordError::Request {
                     code: e.code,
                     message: e.message,
                 };
-                failed.extend(records.into_iter().map(|record| FailedRecord {
-                    record,
-                    error: error.clone(),
-                    attempts: attempt,
-                }));
+                for (record, m) in call.into_iter().zip(call_meta) {
+                    if e.retryable && m.attempts < policy.max_attempts {
+                        retry.push(record);
+                        retry_meta.push(m);
+                    } else {
+                        fail(failed, record, m, &error);
+                    }
+                }
+            }
+        }
+        if stale {
+            // The stream was resharded: the next batch lists the shards again.
+            if let (Some(router), Some(map)) = (&router, &map) {
+                router.invalidate(map).await;
             }
         }
         if retry.is_empty() {
-            c.failed.fetch_add(failed.len() as u64, Ordering::Relaxed);
-            return Outcome { failed };
+            continue;
         }
         c.retried.fetch_add(retry.len() as u64, Ordering::Relaxed);
+        let after = retry_meta.iter().map(|m| m.attempts).max().unwrap_or(1);
         let wait = jitter
             .get_or_insert_with(Jitter::new)
-            .backoff(&policy, attempt);
+            .backoff(&policy, after);
         tokio::time::sleep(wait).await;
-        attempt += 1;
+        // The retries go first, then what was not sent yet.
+        retry.append(&mut records);
+        retry_meta.append(&mut meta);
         records = retry;
+        meta = retry_meta;
     }
 }

@@ -1,5 +1,6 @@
-//! End to end with the local lake: typed events through `Producer` into kinesalite, read back
-//! from the stream, ingested by the local lake (Firehose's conversion rules) with zero
+//! End to end with the local lake: typed events through an aggregating `Producer` into
+//! kinesalite, read back from the stream, de-aggregated and ingested by the local lake
+//! (`ingest_kinesis_records`: Firehose's de-aggregation and conversion rules) with zero
 //! conversion errors, and then the committed starter queries (`out/athena/order_placed.queries.sql`,
 //! unchanged) answered over the result: they count every event once and return the values
 //! the producer sent.
@@ -10,19 +11,19 @@ use std::time::Duration;
 use eventlake::DatalakeEvent;
 use eventlake::kinesis::{Producer, ProducerBuilder, stream_name};
 use eventlake_local::query::{Format, LakeQuery, Statement, render, split_statements};
-use eventlake_local::{IngestOptions, ingest_records};
+use eventlake_local::{IngestOptions, KinesisRecord, ingest_kinesis_records};
 use parquet::file::reader::{FileReader, SerializedFileReader};
 use serde_json::Value;
 
 use crate::events::{orders, shop::OrderPlaced};
-use crate::support::{Kinesalite, TestResult, client, create_stream, read_all, repo_root};
+use crate::support::{Kinesalite, Stored, TestResult, client, create_stream, read_all, repo_root};
 
 /// Events sent; more than the 100 rows the `LIMIT 100` queries return.
 const N: usize = 2_000;
 
-/// Sends `events` through `Producer` into a fresh kinesalite stream and reads the stream back:
-/// the stored records' bytes, in shard order.
-fn through_kinesis(events: &[OrderPlaced]) -> TestResult<Vec<Vec<u8>>> {
+/// Sends `events` through an aggregating `Producer` into a fresh kinesalite stream and reads
+/// the stream back: the stored (aggregated) records, in shard order.
+fn through_kinesis(events: &[OrderPlaced]) -> TestResult<Vec<Stored>> {
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -34,14 +35,14 @@ fn through_kinesis(events: &[OrderPlaced]) -> TestResult<Vec<Vec<u8>>> {
         create_stream(&kinesis, &stream, 2).await?;
         let producer: Producer<OrderPlaced> = ProducerBuilder::new(stream.clone())
             .linger(Duration::from_millis(10))
+            .aggregate(true)
             .with_client(client(&kinesalite.endpoint()))?;
         for e in events {
             producer.send(e).await?;
         }
         let report = producer.shutdown().await?;
         assert!(report.failed.is_empty(), "{:?}", report.failed);
-        let stored = read_all(&kinesis, &stream).await?;
-        Ok(stored.into_iter().map(|s| s.data).collect())
+        read_all(&kinesis, &stream).await
     })
 }
 
@@ -83,10 +84,22 @@ fn records_read_back_from_kinesis_convert_without_errors_and_the_starter_queries
         eventlake_schema::load_path(&repo_root().join("events.toml")).map_err(|r| r.to_string())?;
     let events = orders(N);
     let stored = through_kinesis(&events)?;
-    assert_eq!(stored.len(), events.len());
+    assert!(
+        stored.len() < events.len() / 50,
+        "aggregated: {} Kinesis records for {} events",
+        stored.len(),
+        events.len()
+    );
 
-    // Firehose's side: the records as read from the stream, converted with its rules.
-    let records: Vec<&[u8]> = stored.iter().map(Vec::as_slice).collect();
+    // Firehose's side: the records as read from the stream, de-aggregated and converted
+    // with its rules.
+    let records: Vec<KinesisRecord<'_>> = stored
+        .iter()
+        .map(|s| KinesisRecord {
+            data: &s.data,
+            partition_key: &s.partition_key,
+        })
+        .collect();
     let lake = tempfile::tempdir()?;
     // One pinned instant for the arrival and the queries' `current_date`: a one-digit day
     // and month, the folders (`month=01/day=05`) that an unpadded listing prefix misses.
@@ -96,7 +109,7 @@ fn records_read_back_from_kinesis_convert_without_errors_and_the_starter_queries
         arrival: Some(now),
         threads: 1,
     };
-    let ingested = ingest_records(&loaded.schema, "order_placed", &records, &opts)?;
+    let ingested = ingest_kinesis_records(&loaded.schema, "order_placed", &records, &opts)?;
     assert_eq!(
         ingested.failed, 0,
         "conversion errors: {:?}",

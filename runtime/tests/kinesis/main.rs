@@ -10,4 +10,5 @@ mod lake;
 mod lambda;
 mod producer;
 mod proxy;
+mod reshard;
 mod support;

@@ -349,3 +349,93 @@ fn base64(bytes: &[u8]) -> Vec<u8> {
     }
     out
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn aggregated_records_failed_at_random_are_resent_whole() -> TestResult {
+    let kinesalite = Kinesalite::start()?;
+    let direct = client(&kinesalite.endpoint());
+    let stream = stream_name::<OrderPlaced>("aggfaults");
+    create_stream(&direct, &stream, 2).await?;
+    let events = orders(3_000);
+    // Aggregated records keyed 1000 (their first user record's key: the first event sent,
+    // so the first aggregated record of its shard) always fail; any other fails 30% of the
+    // time, at most 3 times per record.
+    let poison_key = "1000";
+    assert_eq!(events[0].partition_key(), poison_key);
+    let (port, proxy) = start_proxy(
+        kinesalite.port,
+        Faults {
+            poison: HashSet::from([poison_key.to_owned()]),
+            rate: 0.3,
+            max_random: 3,
+            rng: Mutex::new(11),
+        },
+    )
+    .await?;
+    let max_attempts = 6;
+    let producer: Producer<OrderPlaced> = ProducerBuilder::new(stream.clone())
+        .retry(RetryPolicy {
+            max_attempts,
+            base_backoff: Duration::from_millis(2),
+            max_backoff: Duration::from_millis(40),
+        })
+        .linger(Duration::from_millis(10))
+        .max_aggregated_record_bytes(8 * 1024)
+        .with_client(client(&format!("http://127.0.0.1:{port}")))?;
+    for e in &events {
+        producer.send(e).await?;
+    }
+    let failed = producer.flush().await?;
+    let stats = producer.shutdown().await?.stats;
+
+    // What failed for good comes back as the user records (events), not aggregated bytes.
+    assert!(failed.len() > 1, "{} failed", failed.len());
+    let sent: HashMap<Vec<u8>, String> = events
+        .iter()
+        .map(|e| (e.to_record(), e.partition_key()))
+        .collect();
+    for f in &failed {
+        assert_eq!(f.attempts, max_attempts);
+        assert!(matches!(&f.error, RecordError::Rejected { code, .. } if code == THROTTLED));
+        assert_eq!(
+            sent.get(f.record.data()).map(String::as_str),
+            Some(f.record.partition_key()),
+            "a failed record is an event as sent"
+        );
+    }
+    assert!(
+        failed
+            .iter()
+            .any(|f| f.record.partition_key() == poison_key)
+    );
+
+    // Stored (de-aggregated) plus failed: every event exactly once.
+    let stored = read_all(&direct, &stream).await?;
+    let mut seen: HashMap<Vec<u8>, usize> = HashMap::new();
+    for s in &stored {
+        for user in eventlake::kinesis::deaggregate(&s.data, &s.partition_key)? {
+            *seen.entry(user.data).or_default() += 1;
+        }
+    }
+    for f in &failed {
+        *seen.entry(f.record.data().to_vec()).or_default() += 1;
+    }
+    assert_eq!(seen.len(), events.len());
+    assert!(seen.values().all(|n| *n == 1), "nothing lost or duplicated");
+
+    // Whole aggregated records were resent: every entry the proxy saw is a stored Kinesis
+    // record, an injected failure, and nothing else.
+    let injected = proxy.counts.injected.load(Ordering::Relaxed);
+    let entries = proxy.counts.entries.load(Ordering::Relaxed);
+    assert!(injected > 5, "the proxy failed {injected} entries");
+    assert_eq!(entries, stored.len() as u64 + injected);
+    assert_eq!(stats.kinesis_records, stored.len() as u64);
+    assert_eq!(stats.throttled, injected);
+    assert_eq!(stats.delivered + stats.failed, events.len() as u64);
+    assert_eq!(
+        stats.put_records_calls,
+        proxy.counts.put_calls.load(Ordering::Relaxed)
+    );
+    eprintln!("{stats:?}; the proxy failed {injected} of {entries} entries");
+    Ok(())
+}
