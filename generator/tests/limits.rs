@@ -126,3 +126,66 @@ fn an_event_too_wide_for_one_template_is_refused_at_validate() {
         "{stderr}"
     );
 }
+
+#[test]
+fn a_ddl_file_longer_than_athena_accepts_gets_a_warning_and_the_limit_is_botocores() {
+    // Athena's own model says how long a query may be.
+    let o = std::process::Command::new(crate::common::tool("python"))
+        .args([
+            "-c",
+            "import botocore.session as s; m = s.get_session().get_service_model('athena'); \
+             print(m.operation_model('StartQueryExecution').input_shape.members['QueryString'].metadata['max'])",
+        ])
+        .output()
+        .expect("run the pinned python");
+    assert_eq!(
+        text(&o.stdout).trim(),
+        eventlake_schema::limits::MAX_ATHENA_QUERY_BYTES.to_string(),
+        "{}",
+        text(&o.stderr)
+    );
+
+    // 3,000 documented columns: the stack fits in 1 MB, the DDL does not fit Athena.
+    let mut schema = "[lake]\nname = \"wide\"\n\n[events.wide.fields]\n".to_owned();
+    for c in 0..3_000 {
+        schema.push_str(&format!(
+            "column_{c:05} = {{ type = \"string\", doc = \"{}\" }}\n",
+            "d".repeat(90)
+        ));
+    }
+    let (tmp, path) = lake_file(&schema);
+    let out = tmp.path().join("out");
+    let o = eventlake(
+        &["gen", "--schema", &path, "--out", &out.to_string_lossy()],
+        tmp.path(),
+    );
+    let stderr = text(&o.stderr);
+    assert_eq!(o.status.code(), Some(0), "{stderr}");
+    let ddl = std::fs::metadata(out.join("athena/wide.ddl.sql")).expect("ddl written");
+    assert!(ddl.len() > 262_144, "{}", ddl.len());
+    assert!(
+        stderr.contains(&format!(
+            "athena/wide.ddl.sql is {} bytes, above Athena's 262144-byte query limit",
+            ddl.len()
+        )),
+        "{stderr}"
+    );
+    // The example lake's DDL files are far below it: no such warning.
+    let o = eventlake(
+        &[
+            "gen",
+            "--schema",
+            &crate::common::repo_root()
+                .join("events.toml")
+                .to_string_lossy(),
+            "--out",
+            &tmp.path().join("example").to_string_lossy(),
+        ],
+        tmp.path(),
+    );
+    assert!(
+        !text(&o.stderr).contains("query limit"),
+        "{}",
+        text(&o.stderr)
+    );
+}

@@ -15,6 +15,11 @@ pub const MAX_LIFECYCLE_RULES: usize = 1_000;
 /// Largest CloudFormation template body read from S3, in bytes.
 pub const MAX_TEMPLATE_BYTES: usize = 1_048_576;
 
+/// Longest query string Athena runs, in bytes; AWS cannot raise it. A longer DDL file still
+/// describes the right table (the stack and `glue/<event>.table.json` create it), but
+/// cannot be pasted into Athena, so `gen` warns.
+pub const MAX_ATHENA_QUERY_BYTES: usize = 262_144;
+
 /// How the raw-backup bucket expires objects while keeping every event's prefixes
 /// (`raw/<event>/`, `errors/<event>/raw-backup/`): one bucket-wide rule expires everything
 /// after the longest `raw_retention_days` of the lake, and each event with a shorter

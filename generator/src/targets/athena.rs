@@ -23,6 +23,7 @@ use minijinja::context;
 use serde::Serialize;
 use serde_json::Value;
 
+use eventlake_schema::limits::MAX_ATHENA_QUERY_BYTES;
 use eventlake_schema::{Event, Field, Granularity, Partitioning, Type};
 
 use super::{Context, glue};
@@ -198,6 +199,23 @@ pub fn starter_queries(cx: &Context<'_>, event_index: usize) -> Vec<StarterQuery
         (Some(event), Some(plan)) => Planner::new(event, plan).queries(),
         _ => Vec::new(),
     }
+}
+
+/// A warning for each file Athena would refuse to run: longer than its query-string limit
+/// ([`MAX_ATHENA_QUERY_BYTES`]).
+pub fn too_long_for_athena(files: &[Artifact]) -> Vec<String> {
+    files
+        .iter()
+        .filter(|f| f.contents.len() > MAX_ATHENA_QUERY_BYTES)
+        .map(|f| {
+            format!(
+                "{} is {} bytes, above Athena's {MAX_ATHENA_QUERY_BYTES}-byte query limit: it cannot be \
+                 run in Athena; create the table with the stack or from the glue/ TableInput instead",
+                f.path,
+                f.contents.len()
+            )
+        })
+        .collect()
 }
 
 /// A simple `SELECT` statement, printed one clause per line.

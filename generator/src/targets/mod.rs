@@ -132,7 +132,11 @@ pub fn render(schema: &Schema, opts: &RenderOptions<'_>) -> Result<Rendered, cra
             }
             Target::Glue => (glue::render(&cx)?, Vec::new()),
             Target::Firehose => (glue::render_firehose(&cx)?, Vec::new()),
-            Target::Athena => (athena::render(&cx)?, Vec::new()),
+            Target::Athena => {
+                let files = athena::render(&cx)?;
+                let warnings = athena::too_long_for_athena(&files);
+                (files, warnings)
+            }
             Target::Jsonschema => (jsonschema::render(&cx)?, Vec::new()),
             Target::Samples => (samples::render(&cx)?, Vec::new()),
             Target::Docs => (docs::render(&cx)?, Vec::new()),
