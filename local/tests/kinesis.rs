@@ -68,7 +68,7 @@ fn a_broken_aggregated_record_is_an_error_naming_it() {
     let dir = tempfile::tempdir().expect("tempdir");
     let opts = IngestOptions {
         lake_dir: dir.path().to_path_buf(),
-        arrival: None,
+        arrival: eventlake_local::parse_arrival(ARRIVAL),
         threads: 1,
     };
     let records = [KinesisRecord {

@@ -384,7 +384,8 @@ fn records_ingest_into_the_local_lake_without_errors() {
     let _ = std::fs::remove_dir_all(&lake);
     let opts = eventlake_local::IngestOptions {
         lake_dir: lake.clone(),
-        arrival: None,
+        // A pinned arrival: the partitions do not depend on the day the test runs.
+        arrival: eventlake_local::parse_arrival("2024-01-05T00:00:30Z"),
         threads: 1,
     };
     for (event, records) in &batches {
