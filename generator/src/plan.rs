@@ -54,7 +54,9 @@ pub struct LakePlan {
     pub raw_bucket: BucketPlan,
     /// The Athena query-results bucket.
     pub athena_bucket: BucketPlan,
-    /// Events, in schema order.
+    /// Events, in schema order. Not serialised: each stack's template gets only its own
+    /// events (passing every event's plan to every stack would make a split lake quadratic).
+    #[serde(skip)]
     pub events: Vec<EventPlan>,
     /// Whether any event needs a crawler.
     pub any_crawler: bool,

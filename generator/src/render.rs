@@ -104,7 +104,12 @@ pub fn json(value: &Value) -> Result<String, Error> {
 
 /// Renders template `name` with `ctx`, mapping errors to a message with the template's
 /// source context.
-pub fn render(env: &Environment<'_>, name: &str, ctx: Value) -> Result<String, crate::Error> {
+pub fn render(
+    env: &Environment<'_>,
+    name: &str,
+    ctx: impl serde::Serialize,
+) -> Result<String, crate::Error> {
+    let ctx = Value::from(minijinja::value::Serde(ctx));
     let result = env.get_template(name).and_then(|t| t.render(ctx));
     result.map_err(|e| crate::Error::Template {
         name: name.to_owned(),

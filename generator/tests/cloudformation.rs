@@ -95,6 +95,11 @@ fn keys(v: Option<&Yaml>) -> BTreeSet<String> {
 
 /// The YAML as JSON with intrinsic tags dropped (`!Sub "x"` becomes `"x"`), and `!Join` of
 /// plain strings with an empty delimiter (how user text with placeholders is written) joined.
+/// A typed artefact as a JSON value, to compare with what the stack holds.
+fn to_json(v: &impl serde::Serialize) -> Json {
+    serde_json::to_value(v).expect("artefacts serialise")
+}
+
 fn untag(v: &Yaml) -> Json {
     match v {
         Yaml::Tagged(t) if t.tag == "Join" => match untag(&t.value) {
@@ -475,7 +480,7 @@ fn glue_tables_and_conversions_in_the_stack_equal_the_glue_target() {
             };
             let location = glue::location(&plan.lake_bucket.logical, ep)
                 .replace(&format!("${{{}}}", plan.lake_bucket.logical), &bucket);
-            let expected = glue::table_input(event, ep, &location);
+            let expected = to_json(&glue::table_input(event, ep, &location));
             let actual = untag(
                 get(get(resources, &table_id).expect("table"), "Properties")
                     .and_then(|p| get(p, "TableInput"))
@@ -488,13 +493,18 @@ fn glue_tables_and_conversions_in_the_stack_equal_the_glue_target() {
             let cols = actual.pointer("/StorageDescriptor/Columns").cloned();
             assert_eq!(
                 cols,
-                Some(Json::Array(glue::columns(event))),
+                Some(to_json(&glue::columns(event))),
                 "{name}: columns"
             );
 
             let role = format!("${{{}FirehoseRole.Arn}}", ep.logical);
-            let expected =
-                glue::conversion_config(event, ep, &plan.database_sub, &role, "${AWS::Region}");
+            let expected = to_json(&glue::conversion_config(
+                event,
+                ep,
+                &plan.database_sub,
+                &role,
+                "${AWS::Region}",
+            ));
             let dest = get(resources, &stream_id)
                 .and_then(|s| get(s, "Properties"))
                 .and_then(|p| get(p, "ExtendedS3DestinationConfiguration"))
@@ -506,13 +516,13 @@ fn glue_tables_and_conversions_in_the_stack_equal_the_glue_target() {
                 event.name
             );
             // Everything but the Firehose role is the same as firehose/<event>.conversion.json.
-            let json_artifact = glue::conversion_config(
+            let json_artifact = to_json(&glue::conversion_config(
                 event,
                 ep,
                 &plan.database_sub,
                 "${FirehoseRoleArn}",
                 "${AWS::Region}",
-            );
+            ));
             let mut a = actual.clone();
             a["SchemaConfiguration"]["RoleARN"] = Json::Null;
             let mut b = json_artifact;
@@ -667,7 +677,7 @@ fn a_lake_too_large_for_one_stack_is_split_into_importing_event_stacks() {
     assert_eq!(out[0].path, "cloudformation/wide.yaml");
     assert_eq!(out[1].path, "cloudformation/wide-event_000.yaml");
     for a in &out {
-        let f = cloudformation::Footprint::of(&a.contents);
+        let f = cloudformation::Footprint::of(&a.contents).expect("valid YAML");
         assert!(f.exceeded().is_none(), "{}: {f:?}", a.path);
         let doc = parse(&a.contents, &a.path);
         assert_eq!(
@@ -693,7 +703,11 @@ fn a_lake_too_large_for_one_stack_is_split_into_importing_event_stacks() {
     // The same lake as one stack would break the resource limit: that is why it was split.
     let total: usize = out
         .iter()
-        .map(|a| cloudformation::Footprint::of(&a.contents).resources)
+        .map(|a| {
+            cloudformation::Footprint::of(&a.contents)
+                .expect("valid YAML")
+                .resources
+        })
         .sum();
     assert!(
         total > cloudformation::MAX_RESOURCES,
@@ -707,7 +721,11 @@ fn the_huge_fixture_splits_and_the_example_does_not() {
         let out = stacks(&schema);
         let total: usize = out
             .iter()
-            .map(|a| cloudformation::Footprint::of(&a.contents).resources)
+            .map(|a| {
+                cloudformation::Footprint::of(&a.contents)
+                    .expect("valid YAML")
+                    .resources
+            })
             .sum();
         let split = out.len() > 1;
         assert_eq!(

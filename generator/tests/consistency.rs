@@ -373,11 +373,7 @@ fn data_dictionary_lists_every_column_with_its_glue_type() {
                 e.name
             );
             for c in eventlake_cli::targets::glue::columns(e) {
-                let row = format!(
-                    "| `{}` | `{}` |",
-                    c["Name"].as_str().unwrap_or_default(),
-                    c["Type"].as_str().unwrap_or_default()
-                );
+                let row = format!("| `{}` | `{}` |", c.name, c.glue_type);
                 assert!(
                     readme.contents.contains(&row),
                     "lake {lake}, event {}: no row {row}",

@@ -19,9 +19,7 @@
 //!   AS u(…)`, explicit `NULLS LAST`, `GROUP BY` expressions (no ordinals), `ORDER BY`
 //!   output aliases.
 
-use minijinja::context;
 use serde::Serialize;
-use serde_json::Value;
 
 use eventlake_schema::limits::MAX_ATHENA_QUERY_BYTES;
 use eventlake_schema::{Event, Field, Granularity, Partitioning, Type};
@@ -63,25 +61,39 @@ pub fn render(cx: &Context<'_>) -> Result<Vec<Artifact>, crate::Error> {
     for (index, (event, plan)) in cx.schema.events.iter().zip(&cx.plan.events).enumerate() {
         let ddl = render_template(&cx.env, DDL_TEMPLATE, ddl_context(cx, event, plan))?;
         out.push(Artifact::new(format!("athena/{}.ddl.sql", event.name), ddl));
-        let queries = starter_queries(cx, index);
-        let text = render_template(
-            &cx.env,
-            QUERIES_TEMPLATE,
-            context! {
-                header => cx.header("--"),
-                table => &event.name,
-                database => database_display(cx),
-                pruned => plan.partitions.iter().map(|p| p.name).filter(|p| *p != "hour").collect::<Vec<_>>(),
-                period => Planner::new(event, plan).period(),
-                queries => minijinja::Value::from(minijinja::value::Serde(&queries)),
-            },
-        )?;
+        let queries = QueriesContext {
+            header: cx.header("--"),
+            table: &event.name,
+            database: database_display(cx),
+            pruned: plan
+                .partitions
+                .iter()
+                .map(|p| p.name)
+                .filter(|p| *p != "hour")
+                .collect(),
+            period: Planner::new(event, plan).period(),
+            queries: starter_queries(cx, index),
+        };
+        let text = render_template(&cx.env, QUERIES_TEMPLATE, queries)?;
         out.push(Artifact::new(
             format!("athena/{}.queries.sql", event.name),
             text,
         ));
     }
     Ok(out)
+}
+
+/// The context of [`QUERIES_TEMPLATE`].
+#[derive(Serialize)]
+struct QueriesContext<'a> {
+    header: String,
+    table: &'a str,
+    database: String,
+    /// The partition columns the queries filter.
+    pruned: Vec<&'static str>,
+    /// What the filters select (`today`, `this month`, …).
+    period: &'static str,
+    queries: Vec<StarterQuery>,
 }
 
 /// `shop_<environment>`: the database name for humans.
@@ -99,70 +111,69 @@ struct DdlColumn {
     comment: Option<String>,
 }
 
-/// The DDL template's context, read from the Glue `TableInput` value.
-fn ddl_context(cx: &Context<'_>, event: &Event, plan: &EventPlan) -> minijinja::Value {
+/// The context of [`DDL_TEMPLATE`].
+#[derive(Debug, Serialize)]
+struct DdlContext {
+    header: String,
+    table: String,
+    description: Option<String>,
+    database: String,
+    database_example: String,
+    bucket_placeholder: String,
+    location: String,
+    columns: Vec<DdlColumn>,
+    partitions: Vec<DdlColumn>,
+    properties: Vec<(String, String)>,
+    projection: bool,
+    crawler: bool,
+}
+
+/// The DDL template's context, written from the Glue `TableInput` value.
+fn ddl_context(cx: &Context<'_>, event: &Event, plan: &EventPlan) -> DdlContext {
     let location = glue::location(&cx.plan.lake_bucket.logical, plan);
     let table = glue::table_input(event, plan, &location);
-    let str_at = |v: &Value, key: &str| v.get(key).and_then(Value::as_str).map(str::to_owned);
-    let column_list = |v: Option<&Value>| -> Vec<Value> {
-        v.and_then(Value::as_array).cloned().unwrap_or_default()
-    };
-    let sd = table.get("StorageDescriptor");
     // The Glue type strings do not quote struct field names; the DDL must, so the type is
     // spelled from the field with the same name (the same type, see `ddl_type`).
-    let columns: Vec<DdlColumn> = column_list(sd.and_then(|s| s.get("Columns")))
-        .iter()
-        .map(|c| {
-            let name = str_at(c, "Name").unwrap_or_default();
-            let glue_type = str_at(c, "Type").unwrap_or_default();
-            let ddl_type = event
-                .field(&name)
-                .map(|f| ddl_type(&f.ty))
-                .filter(|t| unquote_backticks(t) == glue_type)
-                .unwrap_or(glue_type);
-            DdlColumn {
-                name,
-                ddl_type,
-                comment: str_at(c, "Comment"),
-            }
-        })
-        .collect();
-    let partitions: Vec<DdlColumn> = column_list(table.get("PartitionKeys"))
-        .iter()
+    let columns = table
+        .storage_descriptor
+        .columns
+        .into_iter()
         .map(|c| DdlColumn {
-            name: str_at(c, "Name").unwrap_or_default(),
-            ddl_type: str_at(c, "Type").unwrap_or_default(),
-            comment: str_at(c, "Comment"),
+            ddl_type: event
+                .field(&c.name)
+                .map(|f| ddl_type(&f.ty))
+                .filter(|t| unquote_backticks(t) == c.glue_type)
+                .unwrap_or(c.glue_type),
+            name: c.name,
+            comment: c.comment,
         })
         .collect();
-    let properties: Vec<(String, String)> = table
-        .get("Parameters")
-        .and_then(Value::as_object)
-        .map(|m| {
-            m.iter()
-                .map(|(k, v)| {
-                    (
-                        k.clone(),
-                        v.as_str().map_or_else(|| v.to_string(), str::to_owned),
-                    )
-                })
-                .collect()
+    let partitions = table
+        .partition_keys
+        .into_iter()
+        .map(|c| DdlColumn {
+            name: c.name,
+            ddl_type: c.glue_type,
+            comment: c.comment,
         })
-        .unwrap_or_default();
+        .collect();
     let example_env = cx.plan.env_default;
-    context! {
-        header => cx.header("--"),
-        table => &event.name,
-        description => str_at(&table, "Description"),
-        database => database_display(cx),
-        database_example => cx.plan.database_sub.replace(&format!("${{{}}}", cx.plan.env_param), example_env),
-        bucket_placeholder => format!("${{{}}}", cx.plan.lake_bucket.logical),
-        location => sd.and_then(|s| str_at(s, "Location")).unwrap_or(location),
-        columns => minijinja::Value::from(minijinja::value::Serde(&columns)),
-        partitions => minijinja::Value::from(minijinja::value::Serde(&partitions)),
-        properties => minijinja::Value::from(minijinja::value::Serde(&properties)),
-        projection => !plan.projection.is_empty(),
-        crawler => plan.crawler,
+    DdlContext {
+        header: cx.header("--"),
+        table: table.name,
+        description: table.description,
+        database: database_display(cx),
+        database_example: cx
+            .plan
+            .database_sub
+            .replace(&format!("${{{}}}", cx.plan.env_param), example_env),
+        bucket_placeholder: format!("${{{}}}", cx.plan.lake_bucket.logical),
+        location: table.storage_descriptor.location,
+        columns,
+        partitions,
+        properties: table.parameters,
+        projection: !plan.projection.is_empty(),
+        crawler: plan.crawler,
     }
 }
 

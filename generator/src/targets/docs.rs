@@ -9,7 +9,6 @@
 //! User text (docs, descriptions, enum values) is escaped here for Markdown table cells
 //! (`|`, `<`, `>`, `&`, line breaks); the template prints it as is.
 
-use minijinja::context;
 use serde::Serialize;
 
 use eventlake_schema::{Catalog, Event, Field, Partitioning, StreamMode, Type};
@@ -44,34 +43,56 @@ pub fn render(cx: &Context<'_>) -> Result<Vec<Artifact>, crate::Error> {
         (Some(a), Some(b)) => format!("expires after {a} to {b} days"),
         _ => String::new(),
     };
-    let text = crate::render::render(
-        &cx.env,
-        TEMPLATE,
-        context! {
-            header => format!(
-                "<!-- {GENERATED_MARK} by eventlake from {}; do not edit -->",
-                cx.source_name
-            ),
-            source_name => &cx.source_name,
-            lake => &plan.name,
-            description => plan.description.as_deref().map(md_text),
-            env_param => plan.env_param,
-            env_default => plan.env_default,
-            database => human(&plan.database_sub),
-            database_mermaid => mermaid_text(&human(&plan.database_sub)),
-            workgroup_mermaid => mermaid_text(&human(&plan.workgroup_sub)),
-            workgroup => human(&plan.workgroup_sub),
-            lake_bucket => human(&plan.lake_bucket.name_sub),
-            raw_bucket => human(&plan.raw_bucket.name_sub),
-            athena_bucket => human(&plan.athena_bucket.name_sub),
-            any_crawler => plan.any_crawler,
-            any_projection => plan.events.iter().any(|e| !e.projection.is_empty()),
-            raw_expiry => raw_expiry,
-            event_count => events.len(),
-            events => minijinja::Value::from(minijinja::value::Serde(&events)),
-        },
-    )?;
+    let database = human(&plan.database_sub);
+    let workgroup = human(&plan.workgroup_sub);
+    let doc = LakeDoc {
+        header: format!(
+            "<!-- {GENERATED_MARK} by eventlake from {}; do not edit -->",
+            cx.source_name
+        ),
+        source_name: &cx.source_name,
+        lake: &plan.name,
+        description: plan.description.as_deref().map(md_text),
+        env_param: plan.env_param,
+        env_default: plan.env_default,
+        database_mermaid: mermaid_text(&database),
+        workgroup_mermaid: mermaid_text(&workgroup),
+        database,
+        workgroup,
+        lake_bucket: human(&plan.lake_bucket.name_sub),
+        raw_bucket: human(&plan.raw_bucket.name_sub),
+        athena_bucket: human(&plan.athena_bucket.name_sub),
+        any_crawler: plan.any_crawler,
+        any_projection: plan.events.iter().any(|e| !e.projection.is_empty()),
+        raw_expiry,
+        event_count: events.len(),
+        events,
+    };
+    let text = crate::render::render(&cx.env, TEMPLATE, doc)?;
     Ok(vec![Artifact::new("README.md", text)])
+}
+
+/// The context of [`TEMPLATE`].
+#[derive(Debug, Serialize)]
+struct LakeDoc<'a> {
+    header: String,
+    source_name: &'a str,
+    lake: &'a str,
+    description: Option<String>,
+    env_param: &'static str,
+    env_default: &'static str,
+    database: String,
+    database_mermaid: String,
+    workgroup_mermaid: String,
+    workgroup: String,
+    lake_bucket: String,
+    raw_bucket: String,
+    athena_bucket: String,
+    any_crawler: bool,
+    any_projection: bool,
+    raw_expiry: String,
+    event_count: usize,
+    events: Vec<EventDoc>,
 }
 
 /// One event's section.
@@ -138,11 +159,11 @@ fn event_doc(cx: &Context<'_>, index: usize, e: &Event, p: &EventPlan) -> EventD
         column_rows(f, "", "", &mut columns);
     }
     let partitions = glue::partition_keys(p)
-        .iter()
+        .into_iter()
         .map(|k| PartitionDoc {
-            name: k["Name"].as_str().unwrap_or_default().to_owned(),
-            glue_type: k["Type"].as_str().unwrap_or_default().to_owned(),
-            comment: md_text(k["Comment"].as_str().unwrap_or_default()),
+            comment: md_text(k.comment.as_deref().unwrap_or_default()),
+            name: k.name,
+            glue_type: k.glue_type,
         })
         .collect();
     let queries = athena::starter_queries(cx, index)

@@ -12,6 +12,7 @@ use crate::output::{self, Artifact, GENERATED_MARK};
 use crate::plan::LakePlan;
 
 pub mod athena;
+pub mod cfn_yaml;
 pub mod cloudformation;
 pub mod docs;
 pub mod glue;
@@ -198,7 +199,7 @@ pub fn render(schema: &Schema, opts: &RenderOptions<'_>) -> Result<Rendered, cra
 }
 
 /// Pretty JSON with one final newline.
-pub fn pretty_json(value: &serde_json::Value) -> String {
+pub fn pretty_json(value: &impl serde::Serialize) -> String {
     let mut s = serde_json::to_string_pretty(value).unwrap_or_default();
     s.push('\n');
     s
