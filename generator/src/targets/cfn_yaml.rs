@@ -20,7 +20,9 @@ use serde_json::Value as Json;
 /// Adds the filters of this module to the stack's template environment.
 pub fn add_filters(env: &mut Environment<'_>) {
     env.add_filter("cfn", cfn_filter);
-    env.add_filter("yaml_block", yaml_block);
+    env.add_filter("yaml_block", |text: String, indent| {
+        yaml_block_text(&text, indent)
+    });
     env.add_filter("cfn_text", cfn_text);
     env.add_filter("cfn_block", cfn_block);
 }
@@ -42,16 +44,6 @@ const SUBS_KEY: &str = "__eventlake_subs";
 /// The template context of a stack: `ctx`, its events and its placeholders.
 pub fn with_subs(ctx: Value, events: Value, subs: Arc<SubNames>) -> Value {
     minijinja::context! { __eventlake_subs => Value::from_dyn_object(subs), events => events, ..ctx }
-}
-
-/// `{{ text|yaml_block(indent) }}`: a literal block scalar (`|-`) when the text can be one
-/// exactly, else a double-quoted scalar.
-fn yaml_block(value: &Value, indent: usize) -> Result<String, TplError> {
-    let text = value
-        .as_str()
-        .map(str::to_owned)
-        .unwrap_or_else(|| value.to_string());
-    Ok(yaml_block_text(&text, indent))
 }
 
 /// The stack's placeholders, from the template state.
@@ -90,39 +82,24 @@ fn literal_scalar(text: &str, subs: &SubNames) -> String {
 }
 
 /// `{{ text|cfn_text }}`: user text as a YAML value whose value is exactly `text`.
-fn cfn_text(state: &State<'_, '_>, value: &Value) -> Result<String, TplError> {
-    let text = value
-        .as_str()
-        .map(str::to_owned)
-        .unwrap_or_else(|| value.to_string());
+fn cfn_text(state: &State<'_, '_>, text: String) -> Result<String, TplError> {
     Ok(literal_scalar(&text, &*subs_of(state)?))
 }
 
-/// `{{ text|cfn_block(indent) }}`: as [`yaml_block`], for text that may hold user text; a
+/// `{{ text|cfn_block(indent) }}`: as `yaml_block` ([`yaml_block_text`]), for text that may hold user text; a
 /// `!Join` of double-quoted pieces when it holds a placeholder of the stack.
-fn cfn_block(state: &State<'_, '_>, value: &Value, indent: usize) -> Result<String, TplError> {
-    let text = value
-        .as_str()
-        .map(str::to_owned)
-        .unwrap_or_else(|| value.to_string());
+fn cfn_block(state: &State<'_, '_>, text: String, indent: usize) -> Result<String, TplError> {
     if !subs_of(state)?.has_placeholder(&text) {
         return Ok(yaml_block_text(&text, indent));
     }
     let pad = " ".repeat(indent);
-    let mut out = format!("!Join\n{pad}- \"\"\n{pad}- ");
-    for (i, piece) in join_pieces(&text).into_iter().enumerate() {
-        if i > 0 {
-            out.push('\n');
-            out.push_str(&pad);
-            out.push_str("  ");
-        }
-        out.push_str("- ");
-        out.push_str(&quote(piece));
-    }
-    Ok(out)
+    let pieces: Vec<String> = join_pieces(&text).into_iter().map(quote).collect();
+    let pieces = pieces.join(&format!("\n{pad}  - "));
+    Ok(format!("!Join\n{pad}- \"\"\n{pad}- - {pieces}"))
 }
 
-/// See [`yaml_block`].
+/// `{{ text|yaml_block(indent) }}`: a literal block scalar (`|-`) when the text can be one
+/// exactly, else a double-quoted scalar.
 pub fn yaml_block_text(text: &str, indent: usize) -> String {
     let body = text.strip_suffix('\n').unwrap_or(text);
     let representable = !body.is_empty()
@@ -137,15 +114,17 @@ pub fn yaml_block_text(text: &str, indent: usize) -> String {
     }
     let pad = " ".repeat(indent);
     let chomp = if text.ends_with('\n') { "|" } else { "|-" };
-    let mut out = String::from(chomp);
-    for line in body.split('\n') {
-        out.push('\n');
-        if !line.is_empty() {
-            out.push_str(&pad);
-            out.push_str(line);
-        }
-    }
-    out
+    let lines: Vec<String> = body
+        .split('\n')
+        .map(|l| {
+            if l.is_empty() {
+                String::new()
+            } else {
+                format!("{pad}{l}")
+            }
+        })
+        .collect();
+    format!("{chomp}\n{}", lines.join("\n"))
 }
 
 /// The placeholders a stack declares.
@@ -175,18 +154,7 @@ impl SubNames {
     /// Whether `text` holds `${Name}` with `Name` a placeholder of this stack: such text,
     /// when it is the user's, must not be written as a plain string (see the module rules).
     fn has_placeholder(&self, text: &str) -> bool {
-        let mut rest = text;
-        while let Some(start) = rest.find("${") {
-            let after = &rest[start + 2..];
-            if let Some(end) = after.find('}') {
-                let inner = &after[..end];
-                if self.renames.contains_key(inner) || self.known(inner) {
-                    return true;
-                }
-            }
-            rest = after;
-        }
-        false
+        self.sub(text).is_some()
     }
 
     /// `Some(sub text)` when `s` references the stack, `None` for a plain string.

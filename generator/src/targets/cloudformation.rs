@@ -41,7 +41,7 @@ use eventlake_schema::{Settings, limits, sample};
 use super::cfn_yaml::{self, SubNames};
 use super::{Context, athena, glue};
 use crate::output::Artifact;
-use crate::plan::{BucketPlan, ENV_PARAM, EventPlan, LakePlan, pascal_case, shorten};
+use crate::plan::{ENV_PARAM, EventPlan, LakePlan, pascal_case, shorten};
 use crate::render;
 
 /// Template of the stack.
@@ -404,71 +404,6 @@ fn named_queries(cx: &Context<'_>, event_index: usize) -> Vec<NamedQuery> {
         .collect()
 }
 
-/// How a stack names the resources of the shared part: `!GetAtt`/`!Ref` in the stack that
-/// holds them, `!ImportValue` of the shared stack's export in an event stack.
-#[derive(Serialize)]
-struct Refs {
-    lake_key_arn: String,
-    stream_key_arn: String,
-    lake_bucket_arn: String,
-    raw_bucket_arn: String,
-    database: String,
-    workgroup: String,
-}
-
-impl Refs {
-    fn of(plan: &LakePlan, mode: Mode) -> Self {
-        if matches!(mode, Mode::Event(_)) {
-            let import =
-                |name: &str| format!("!ImportValue {{\"Fn::Sub\": \"${{SharedStack}}-{name}\"}}");
-            return Self {
-                lake_key_arn: import("LakeKeyArn"),
-                stream_key_arn: import("StreamKeyArn"),
-                lake_bucket_arn: import("LakeBucketArn"),
-                raw_bucket_arn: import("RawBucketArn"),
-                database: import("GlueDatabaseName"),
-                workgroup: import("AthenaWorkGroupName"),
-            };
-        }
-        Self {
-            lake_key_arn: "!GetAtt LakeKey.Arn".to_owned(),
-            stream_key_arn: "!GetAtt StreamKey.Arn".to_owned(),
-            lake_bucket_arn: format!("!GetAtt {}.Arn", plan.lake_bucket.logical),
-            raw_bucket_arn: format!("!GetAtt {}.Arn", plan.raw_bucket.logical),
-            database: "!Ref GlueDatabase".to_owned(),
-            workgroup: "!Ref AthenaWorkGroup".to_owned(),
-        }
-    }
-}
-
-/// One of the lake's buckets.
-#[derive(Serialize)]
-struct Bucket<'a> {
-    kind: &'static str,
-    logical: &'a str,
-    name_sub: &'a str,
-    noncurrent_days: u32,
-}
-
-impl<'a> Bucket<'a> {
-    fn new(kind: &'static str, b: &'a BucketPlan, noncurrent_days: u32) -> Self {
-        Self {
-            kind,
-            logical: &b.logical,
-            name_sub: &b.name_sub,
-            noncurrent_days,
-        }
-    }
-}
-
-/// An output of the shared part.
-#[derive(Serialize)]
-struct StackOutput {
-    name: &'static str,
-    description: &'static str,
-    value: String,
-}
-
 /// The context of [`STACK_TEMPLATE`] (its events and placeholders are added by
 /// [`cfn_yaml::with_subs`]).
 #[derive(Serialize)]
@@ -486,8 +421,6 @@ struct StackContext<'a> {
     database_description: String,
     /// The lake without its events (see [`LakePlan::events`]).
     lake: &'a LakePlan,
-    refs: Refs,
-    buckets: [Bucket<'a>; 3],
     name_prefix: String,
     producer_name: String,
     producer_stream_arns: Vec<String>,
@@ -499,7 +432,6 @@ struct StackContext<'a> {
     raw_bucket_days: u32,
     raw_buffer_mb: u32,
     crawler_configuration: &'static str,
-    shared_outputs: Vec<StackOutput>,
 }
 
 /// The `${Name}` placeholders the `cfn` filter may turn into `!Sub` references in a stack.
@@ -551,64 +483,6 @@ fn stack_context<'a>(
     if producer_stream_arns.iter().map(String::len).sum::<usize>() > MAX_PRODUCER_ARN_CHARS {
         producer_stream_arns = vec![stream_arn(&format!("{prefix}*"))];
     }
-    let output = |name, description, value| StackOutput {
-        name,
-        description,
-        value,
-    };
-    let (lake_bucket, raw_bucket) = (&plan.lake_bucket.logical, &plan.raw_bucket.logical);
-    let shared_outputs = vec![
-        output(
-            "LakeBucketName",
-            "Data-lake bucket (Parquet under data/, Firehose errors under errors/)",
-            format!("!Ref {lake_bucket}"),
-        ),
-        output(
-            "LakeBucketArn",
-            "Data-lake bucket ARN",
-            format!("!GetAtt {lake_bucket}.Arn"),
-        ),
-        output(
-            "RawBucketName",
-            "Raw JSON backup bucket",
-            format!("!Ref {raw_bucket}"),
-        ),
-        output(
-            "RawBucketArn",
-            "Raw JSON backup bucket ARN",
-            format!("!GetAtt {raw_bucket}.Arn"),
-        ),
-        output(
-            "AthenaResultsBucketName",
-            "Athena query-results bucket",
-            format!("!Ref {}", plan.athena_bucket.logical),
-        ),
-        output(
-            "LakeKeyArn",
-            "KMS key of the buckets and log groups",
-            "!GetAtt LakeKey.Arn".to_owned(),
-        ),
-        output(
-            "StreamKeyArn",
-            "KMS key of the Kinesis streams",
-            "!GetAtt StreamKey.Arn".to_owned(),
-        ),
-        output(
-            "GlueDatabaseName",
-            "Glue database of the lake's tables",
-            "!Ref GlueDatabase".to_owned(),
-        ),
-        output(
-            "AthenaWorkGroupName",
-            "Athena workgroup (engine v3, encrypted results)",
-            "!Ref AthenaWorkGroup".to_owned(),
-        ),
-        output(
-            "TestProducerFunctionName",
-            "Lambda that publishes test events",
-            "!Ref TestProducerFunction".to_owned(),
-        ),
-    ];
     let shared_stack_example = format!("{}-{}", lake.replace('_', "-"), crate::plan::DEFAULT_ENV);
     let event = match mode {
         Mode::Event(i) => plan.events.get(i),
@@ -655,12 +529,6 @@ fn stack_context<'a>(
             2048,
         ),
         lake: plan,
-        refs: Refs::of(plan, mode),
-        buckets: [
-            Bucket::new("lake", &plan.lake_bucket, 30),
-            Bucket::new("raw", &plan.raw_bucket, 1),
-            Bucket::new("athena", &plan.athena_bucket, 1),
-        ],
         producer_name: format!("{prefix}producer"),
         name_prefix: prefix,
         producer_stream_arns,
@@ -672,7 +540,6 @@ fn stack_context<'a>(
         raw_bucket_days: limits::RawExpiration::of(&cx.schema.events).bucket_days,
         raw_buffer_mb: RAW_BUFFER_MB,
         crawler_configuration: CRAWLER_CONFIGURATION,
-        shared_outputs,
     }
 }
 

@@ -78,93 +78,71 @@ pub struct Column {
     pub comment: Option<String>,
 }
 
-/// The Glue `TableInput` (botocore shape `TableInput`), fields in output order.
+/// The Glue `TableInput` (botocore shape `TableInput`), fields in output order; the
+/// parameters are [`table_parameters`], the partition keys [`partition_keys`].
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct TableInput {
-    /// Table name (the event's name).
-    pub name: String,
-    /// The event's description.
+    pub(crate) name: String,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub description: Option<String>,
-    /// Always `EXTERNAL_TABLE`.
-    pub table_type: &'static str,
-    /// Table properties, in output order (see [`table_parameters`]).
+    pub(crate) description: Option<String>,
+    table_type: &'static str,
     #[serde(serialize_with = "ordered_map")]
-    pub parameters: Vec<(String, String)>,
-    /// The partition columns.
-    pub partition_keys: Vec<Column>,
-    /// Columns, location and Parquet formats.
-    pub storage_descriptor: StorageDescriptor,
+    pub(crate) parameters: Vec<(String, String)>,
+    pub(crate) partition_keys: Vec<Column>,
+    pub(crate) storage_descriptor: StorageDescriptor,
 }
 
-/// Glue `StorageDescriptor`.
+/// Glue `StorageDescriptor`: the data columns, the location (a `!Sub` string in the stack)
+/// and the Parquet formats; not bucketed, not compressed (Parquet compresses its pages).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct StorageDescriptor {
-    /// The data columns.
-    pub columns: Vec<Column>,
-    /// `s3://…/` of the table's data (a `!Sub` string in the stack).
-    pub location: String,
-    /// [`PARQUET_INPUT_FORMAT`].
-    pub input_format: &'static str,
-    /// [`PARQUET_OUTPUT_FORMAT`].
-    pub output_format: &'static str,
-    /// The Parquet SerDe.
-    pub serde_info: SerDeInfo,
-    /// Always false: Parquet compresses its own pages.
-    pub compressed: bool,
-    /// Always -1: the table is not bucketed.
-    pub number_of_buckets: i32,
-    /// Always false.
-    pub stored_as_sub_directories: bool,
+    pub(crate) columns: Vec<Column>,
+    pub(crate) location: String,
+    input_format: &'static str,
+    output_format: &'static str,
+    serde_info: SerDeInfo,
+    compressed: bool,
+    number_of_buckets: i32,
+    stored_as_sub_directories: bool,
 }
 
 /// Glue `SerDeInfo`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct SerDeInfo {
-    /// [`PARQUET_SERDE`].
-    pub serialization_library: &'static str,
-    /// SerDe parameters, in output order.
+    serialization_library: &'static str,
     #[serde(serialize_with = "ordered_map")]
-    pub parameters: Vec<(String, String)>,
+    parameters: Vec<(String, String)>,
 }
 
 /// Firehose `DataFormatConversionConfiguration` (botocore shape of the same name).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct ConversionConfig {
-    /// Always true.
-    pub enabled: bool,
-    /// Where Firehose reads the table schema.
-    pub schema_configuration: SchemaConfiguration,
-    /// OpenX JSON in.
-    pub input_format_configuration: InputFormat,
-    /// Parquet out.
-    pub output_format_configuration: OutputFormat,
+    enabled: bool,
+    schema_configuration: SchemaConfiguration,
+    input_format_configuration: InputFormat,
+    output_format_configuration: OutputFormat,
 }
 
-/// Firehose `SchemaConfiguration`.
+/// Firehose `SchemaConfiguration`: the table Firehose reads the schema of.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct SchemaConfiguration {
-    #[serde(rename = "DatabaseName")]
+#[serde(rename_all = "PascalCase")]
+struct SchemaConfiguration {
     database_name: String,
-    #[serde(rename = "TableName")]
     table_name: String,
-    #[serde(rename = "Region")]
     region: String,
-    /// The delivery role (a placeholder: `${…FirehoseRole.Arn}` or `${FirehoseRoleArn}`).
     #[serde(rename = "RoleARN")]
-    pub role_arn: String,
-    #[serde(rename = "VersionId")]
+    role_arn: String,
     version_id: &'static str,
 }
 
 /// Firehose `InputFormatConfiguration`: `{"Deserializer": {"OpenXJsonSerDe": …}}`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "PascalCase")]
-pub struct InputFormat {
+struct InputFormat {
     deserializer: Deserializer,
 }
 
@@ -188,7 +166,7 @@ struct OpenXJsonSerDe {
 /// Firehose `OutputFormatConfiguration`: `{"Serializer": {"ParquetSerDe": …}}`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "PascalCase")]
-pub struct OutputFormat {
+struct OutputFormat {
     serializer: Serializer,
 }
 
