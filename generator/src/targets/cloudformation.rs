@@ -580,4 +580,14 @@ mod tests {
         let f = Footprint::of(t).expect("valid YAML");
         assert_eq!((f.resources, f.outputs), (2, 1));
     }
+
+    /// Entries count as a YAML reader sees them: quoted keys and flow mappings are entries,
+    /// a commented-out one is not (counting indented lines of text got (0, 0) here).
+    #[test]
+    fn resources_and_outputs_are_counted_as_yaml_reads_them() {
+        let t = "Resources:\n  \"A\":\n    Type: x\n  # B:\n  C: {Type: y}\nOutputs: {O: {Value: 1}, P: {Value: !Ref C}}\n";
+        let f = Footprint::of(t).expect("valid YAML");
+        assert_eq!((f.resources, f.outputs), (2, 2));
+        assert!(Footprint::of("Resources: [").is_err());
+    }
 }
