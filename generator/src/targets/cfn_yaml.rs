@@ -2,14 +2,15 @@
 //! `cloudformation/stack.yaml.j2` (`cfn`, `cfn_text`, `cfn_block`, `yaml_block`), and the
 //! placeholders of a stack ([`SubNames`]) that decide what becomes a `!Sub`.
 //!
-//! Why a small emitter of our own rather than serde_norway: CloudFormation and cfn-lint read
-//! YAML 1.1, where plain `yes`, `no`, `on`, `off`, `y`, `n`, `1_000`, `1:30` (base 60),
-//! `2010-09-09` (a date) and `<<` (a merge key) are not strings. serde_norway writes YAML
-//! 1.2 and leaves all of those plain (see the test `serde_norway_leaves_yaml_1_1_words_plain`),
-//! and it has no per-scalar style, so a column named `y` or a doc reading `yes` would reach
-//! CloudFormation as a boolean. This writer double-quotes every string (JSON string syntax
-//! is a subset of YAML's double-quoted scalars) and every key that is not plainly a name.
-//! serde_norway reads the rendered stack back ([`super::cloudformation::Footprint`]).
+//! Why a small emitter of our own rather than serde_norway: CloudFormation reads YAML 1.1
+//! (docs/safety-and-limits.md, "User text in the stack"), where plain `yes`, `no`, `on`,
+//! `off`, `y`, `n` are booleans and `1_000`, `1:30` (base 60) integers; cfn-lint's PyYAML
+//! also reads `2010-09-09` as a date. serde_norway writes YAML 1.2, leaves all of those plain
+//! (the test `serde_norway_leaves_yaml_1_1_words_plain`) and has no per-scalar style, so a
+//! column named `y` or a doc reading `yes` would reach CloudFormation as a boolean. This
+//! writer double-quotes every string (JSON string syntax is a subset of YAML's double-quoted
+//! scalars) and every key that is not plainly a name. serde_norway reads the rendered stack
+//! back to count its resources ([`super::cloudformation::Footprint`]).
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
