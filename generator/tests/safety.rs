@@ -482,6 +482,29 @@ fn a_missing_templates_folder_is_invalid_input() {
 }
 
 #[test]
+fn a_stack_template_that_renders_invalid_yaml_is_an_error_naming_the_file() {
+    let tmp = generated();
+    let dir = tmp.path().join("templates/cloudformation");
+    std::fs::create_dir_all(&dir).expect("mkdir");
+    std::fs::write(
+        dir.join("stack.yaml.j2"),
+        "{{ header }}\nResources:\n  A: [\n",
+    )
+    .expect("write template");
+    let before = files(&tmp.path().join("out"));
+    let o = eventlake(&["gen", "--templates", "templates"], tmp.path());
+    assert_exit(&o, 1, "a stack template rendering invalid YAML");
+    let err = text(&o.stderr);
+    assert!(
+        err.contains("cloudformation/stack.yaml.j2")
+            && err.contains(".yaml as rendered is not valid YAML")
+            && err.contains("at line 4"),
+        "{err}"
+    );
+    assert!(before == files(&tmp.path().join("out")), "out/ changed");
+}
+
+#[test]
 fn io_errors_name_the_file_and_the_operation() {
     let tmp = tempfile::tempdir().expect("tempdir");
     // A file name longer than any filesystem allows (255 bytes) fails with ENAMETOOLONG.

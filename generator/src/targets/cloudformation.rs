@@ -104,10 +104,8 @@ struct Sections {
 
 impl Footprint {
     /// Measures a rendered template: its resources and outputs as a YAML reader sees them.
-    pub fn of(text: &str) -> Result<Self, crate::Error> {
-        let sections: Sections = serde_norway::from_str(text).map_err(|e| {
-            crate::Error::Message(format!("the rendered stack is not valid YAML: {e}"))
-        })?;
+    pub fn of(text: &str) -> Result<Self, serde_norway::Error> {
+        let sections: Sections = serde_norway::from_str(text)?;
         Ok(Self {
             resources: sections.resources.len(),
             outputs: sections.outputs.len(),
@@ -206,7 +204,14 @@ pub fn render_stacks(cx: &Context<'_>) -> Result<Stacks, crate::Error> {
         &stack_context(cx, Mode::Single, &lambda_code, ""),
         Mode::Single,
     )?;
-    let Some(reason) = Footprint::of(&single)?.exceeded() else {
+    // Only a template override can make the stack unreadable; say which file and where.
+    let measure = |text: &str, path: &str| {
+        Footprint::of(text).map_err(|e| crate::Error::Template {
+            name: STACK_TEMPLATE.to_owned(),
+            detail: format!("{path} as rendered is not valid YAML: {e}"),
+        })
+    };
+    let Some(reason) = measure(&single, &path)?.exceeded() else {
         let (single, warning) = if single.len() <= MAX_INLINE_BYTES {
             (single, None)
         } else {
@@ -234,7 +239,7 @@ pub fn render_stacks(cx: &Context<'_>) -> Result<Stacks, crate::Error> {
     for (mode, path) in pieces {
         let (text, warning) = render_one(mode, &path, &reason)?;
         warnings.extend(warning);
-        if let Some(problem) = Footprint::of(&text)?.exceeded() {
+        if let Some(problem) = measure(&text, &path)?.exceeded() {
             return Err(crate::Error::Message(format!(
                 "{path} would have {problem} even after splitting the lake into one stack per \
                  event; split events.toml into several lakes (fewer events or fields per lake)"
