@@ -6,9 +6,12 @@
 //!   structures other artefacts also contain (the Glue `TableInput`, the Firehose
 //!   `DataFormatConversionConfiguration`) are built by [`super::glue`] and written into the
 //!   template with the `cfn` filter, so the stack and the JSON files cannot disagree;
-//! - `cfn` ([`super::cfn_yaml`]) writes a typed value as block YAML; a string holding `${Name}` placeholders of the
-//!   stack (parameters, resources, `AWS::` pseudo parameters) becomes a `!Sub`, any other
-//!   `${` is escaped so CloudFormation keeps it literally;
+//! - `cfn` ([`super::cfn_yaml`]) writes a typed value as block YAML; a string holding
+//!   `${Name}` placeholders of the stack (parameters, resources, `AWS::` pseudo parameters)
+//!   becomes a `!Sub`, any other `${` is escaped so CloudFormation keeps it literally;
+//! - every template gets a typed context (`StackContext`, `EventContext`, …); the
+//!   references to the shared part (`!GetAtt`/`!Ref`, or `!ImportValue` in an event stack)
+//!   and the shared outputs they import are declared next to each other in the template;
 //! - user text (descriptions, docs, enum values, examples, JSON keys) is data, never a
 //!   placeholder: it is written by the `cfn_text` / `cfn_block` filters, or sits under a
 //!   free-text key of a `cfn` value (`Description`, `Comment`, `ColumnToJsonKeyMappings`).
@@ -23,8 +26,8 @@
 //!   key policies;
 //! - CloudFormation limits are checked on the rendered stack, read back by serde_norway (so
 //!   resources added in any template part count): above 500 resources, 200 outputs or 1 MB
-//!   the lake is split into a shared stack (`<lake>.yaml`) and one stack per
-//!   event (`<lake>-<event>.yaml`) that imports the shared outputs (`Fn::ImportValue`);
+//!   the lake is split into a shared stack (`<lake>.yaml`) and one stack per event
+//!   (`<lake>-<event>.yaml`) that imports the shared outputs (`Fn::ImportValue`);
 //!   above 51,200 bytes (the inline `--template-body` limit) a warning says to deploy with
 //!   `--s3-bucket`.
 
