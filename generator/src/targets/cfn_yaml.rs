@@ -9,8 +9,11 @@
 //! (the test `serde_norway_leaves_yaml_1_1_words_plain`) and has no per-scalar style, so a
 //! column named `y` or a doc reading `yes` would reach CloudFormation as a boolean. This
 //! writer double-quotes every string (JSON string syntax is a subset of YAML's double-quoted
-//! scalars) and every key that is not plainly a name. serde_norway reads the rendered stack
-//! back to count its resources ([`super::cloudformation::Footprint`]).
+//! scalars) and every key that is not plainly a name. It also writes each Glue column as one
+//! flow mapping (`- {Name: "id", Type: "string"}`); serde_norway has no flow style, and three
+//! lines per column would bring wide lakes to the 1 MB template limit (and the `validate`
+//! check of it) much sooner. serde_norway reads the rendered stack back to count its
+//! resources ([`super::cloudformation::Footprint`]).
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;

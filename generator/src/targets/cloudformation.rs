@@ -57,7 +57,7 @@ pub const MAX_RESOURCES: usize = 500;
 /// Most outputs one stack may declare.
 pub const MAX_OUTPUTS: usize = 200;
 /// Largest template CloudFormation accepts from S3 (`--s3-bucket`), in bytes.
-pub const MAX_TEMPLATE_BYTES: usize = 1_048_576;
+pub const MAX_TEMPLATE_BYTES: usize = limits::MAX_TEMPLATE_BYTES;
 /// Largest template CloudFormation accepts inline (`--template-body`), in bytes.
 pub const MAX_INLINE_BYTES: usize = 51_200;
 
