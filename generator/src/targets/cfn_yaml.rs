@@ -2,7 +2,12 @@
 //! `cloudformation/stack.yaml.j2` (`cfn`, `cfn_text`, `cfn_block`, `yaml_block`), and the
 //! placeholders of a stack ([`SubNames`]) that decide what becomes a `!Sub`.
 //!
-//! Why a small emitter of our own rather than serde_norway: CloudFormation reads YAML 1.1
+//! A value becomes serde_norway data first ([`tagged`]): `!Sub` and `!Join` are
+//! `TaggedValue`s there, decided once; a small writer ([`write_block`]) then prints that data.
+//! The test `written_yaml_reads_back_as_the_same_value` checks that serde_norway reads the
+//! printed text back as the same data.
+//!
+//! Why the printing is ours rather than serde_norway's: CloudFormation reads YAML 1.1
 //! (docs/safety-and-limits.md, "User text in the stack"), where plain `yes`, `no`, `on`,
 //! `off`, `y`, `n` are booleans and `1_000`, `1:30` (base 60) integers; cfn-lint's PyYAML
 //! also reads `2010-09-09` as a date. serde_norway writes YAML 1.2, leaves all of those plain
@@ -19,7 +24,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
 use minijinja::{Environment, Error as TplError, ErrorKind, State, Value};
-use serde_json::Value as Json;
+use serde_norway::Value as Yaml;
+use serde_norway::value::{Tag, TaggedValue};
 
 /// Adds the filters of this module to the stack's template environment.
 pub fn add_filters(env: &mut Environment<'_>) {
@@ -31,14 +37,16 @@ pub fn add_filters(env: &mut Environment<'_>) {
     env.add_filter("cfn_block", cfn_block);
 }
 
-/// `{{ value|cfn(indent) }}`: a JSON value as block YAML under a key, each entry on its own
-/// line indented by `indent` spaces; placeholder strings become `!Sub`.
+/// `{{ value|cfn(indent) }}`: a value as block YAML under a key, each entry on its own line
+/// indented by `indent` spaces; placeholder strings become `!Sub` (see [`tagged`]).
+///
+/// The value goes to YAML data straight from the template value (serde_json is not in
+/// between, so the workspace's `arbitrary_precision` cannot turn numbers into maps).
 fn cfn_filter(state: &State<'_, '_>, value: &Value, indent: usize) -> Result<String, TplError> {
-    let json: Json = serde_json::to_value(value)
+    let yaml = serde_norway::to_value(value)
         .map_err(|e| TplError::new(ErrorKind::InvalidOperation, e.to_string()))?;
-    let subs = subs_of(state)?;
     let mut out = String::new();
-    emit_value(&json, indent, &subs, false, &mut out);
+    write_block(&tagged(yaml, &*subs_of(state)?, false), indent, &mut out);
     Ok(out)
 }
 
@@ -76,18 +84,29 @@ fn join_pieces(text: &str) -> Vec<&str> {
     pieces
 }
 
-/// User text as one YAML value on the key's line (see the module rules).
-fn literal_scalar(text: &str, subs: &SubNames) -> String {
-    if !subs.has_placeholder(text) {
-        return quote(text);
+/// User text as YAML data whose value is exactly `text`: a string, or a `!Join` of its
+/// pieces when it holds a placeholder of the stack (see the module rules).
+fn user_text(text: String, subs: &SubNames) -> Yaml {
+    if !subs.has_placeholder(&text) {
+        return Yaml::String(text);
     }
-    let pieces: Vec<String> = join_pieces(text).into_iter().map(quote).collect();
-    format!("!Join [\"\", [{}]]", pieces.join(", "))
+    let pieces = join_pieces(&text).into_iter().map(Yaml::from).collect();
+    tag(
+        "Join",
+        Yaml::Sequence(vec![Yaml::from(""), Yaml::Sequence(pieces)]),
+    )
+}
+
+fn tag(name: &str, value: Yaml) -> Yaml {
+    Yaml::Tagged(Box::new(TaggedValue {
+        tag: Tag::new(name),
+        value,
+    }))
 }
 
 /// `{{ text|cfn_text }}`: user text as a YAML value whose value is exactly `text`.
 fn cfn_text(state: &State<'_, '_>, text: String) -> Result<String, TplError> {
-    Ok(literal_scalar(&text, &*subs_of(state)?))
+    Ok(flow(&user_text(text, &*subs_of(state)?)))
 }
 
 /// `{{ text|cfn_block(indent) }}`: as `yaml_block` ([`yaml_block_text`]), for text that may hold user text; a
@@ -198,90 +217,104 @@ impl SubNames {
 /// Keys of `cfn` values whose strings (the whole subtree) are the user's text.
 const FREE_TEXT_KEYS: &[&str] = &["Description", "Comment", "ColumnToJsonKeyMappings"];
 
-/// Whether the value under key `k` is user text (inside user text, everything is).
-fn free_text(literal: bool, k: &str) -> bool {
-    literal || FREE_TEXT_KEYS.contains(&k)
+/// The YAML data of a `cfn` value: a string naming placeholders of the stack becomes
+/// `!Sub`, user text (`literal`, or under a [`FREE_TEXT_KEYS`] key) goes through
+/// [`user_text`], everything else stays as it is.
+fn tagged(v: Yaml, subs: &SubNames, literal: bool) -> Yaml {
+    match v {
+        Yaml::Mapping(m) => Yaml::Mapping(
+            m.into_iter()
+                .map(|(k, x)| {
+                    let free = literal || k.as_str().is_some_and(|k| FREE_TEXT_KEYS.contains(&k));
+                    (k, tagged(x, subs, free))
+                })
+                .collect(),
+        ),
+        Yaml::Sequence(a) => {
+            Yaml::Sequence(a.into_iter().map(|x| tagged(x, subs, literal)).collect())
+        }
+        Yaml::String(s) if literal => user_text(s, subs),
+        Yaml::String(s) => match subs.sub(&s) {
+            Some(sub) => tag("Sub", Yaml::String(sub)),
+            None => Yaml::String(s),
+        },
+        other => other,
+    }
 }
 
-fn emit_value(v: &Json, indent: usize, subs: &SubNames, literal: bool, out: &mut String) {
+/// Writes `v` as the value of a key: a non-empty mapping or sequence as indented block
+/// lines, anything else on the key's line.
+fn write_block(v: &Yaml, indent: usize, out: &mut String) {
+    let pad = " ".repeat(indent);
     match v {
-        Json::Object(m) if !m.is_empty() => {
-            for (k, val) in m {
-                out.push('\n');
-                push_indent(out, indent);
-                out.push_str(&key(k));
-                out.push(':');
-                emit_value(val, indent + 2, subs, free_text(literal, k), out);
+        Yaml::Mapping(m) if !m.is_empty() => {
+            for (k, x) in m {
+                out.push_str(&format!("\n{pad}{}:", key(k)));
+                write_block(x, indent + 2, out);
             }
         }
-        Json::Array(a) if !a.is_empty() => {
+        Yaml::Sequence(a) if !a.is_empty() => {
             for item in a {
-                out.push('\n');
-                push_indent(out, indent);
-                out.push('-');
-                emit_item(item, indent + 2, subs, literal, out);
+                out.push_str(&format!("\n{pad}-"));
+                write_item(item, indent + 2, out);
             }
         }
         _ => {
             out.push(' ');
-            out.push_str(&scalar(v, subs, literal));
+            out.push_str(&flow(v));
         }
     }
 }
 
 /// A sequence item, after its `-`. A mapping of scalars (a Glue column) goes on one line as a
-/// flow mapping.
-fn emit_item(v: &Json, indent: usize, subs: &SubNames, literal: bool, out: &mut String) {
+/// flow mapping; another mapping starts on the `-` line.
+fn write_item(v: &Yaml, indent: usize, out: &mut String) {
+    let nested = |x: &Yaml| matches!(x, Yaml::Mapping(_) | Yaml::Sequence(_));
     match v {
-        Json::Object(m) if !m.is_empty() && m.values().all(|x| !x.is_object() && !x.is_array()) => {
-            out.push_str(" {");
-            for (i, (k, val)) in m.iter().enumerate() {
-                if i > 0 {
-                    out.push_str(", ");
-                }
-                out.push_str(&key(k));
-                out.push_str(": ");
-                out.push_str(&scalar(val, subs, free_text(literal, k)));
-            }
-            out.push('}');
+        Yaml::Mapping(m) if !m.is_empty() && !m.values().any(nested) => {
+            out.push(' ');
+            out.push_str(&flow(v));
         }
-        Json::Object(m) if !m.is_empty() => {
-            for (i, (k, val)) in m.iter().enumerate() {
+        Yaml::Mapping(m) if !m.is_empty() => {
+            for (i, (k, x)) in m.iter().enumerate() {
                 if i == 0 {
                     out.push(' ');
                 } else {
-                    out.push('\n');
-                    push_indent(out, indent);
+                    out.push_str(&format!("\n{}", " ".repeat(indent)));
                 }
-                out.push_str(&key(k));
-                out.push(':');
-                emit_value(val, indent + 2, subs, free_text(literal, k), out);
+                out.push_str(&format!("{}:", key(k)));
+                write_block(x, indent + 2, out);
             }
         }
-        _ => emit_value(v, indent, subs, literal, out),
+        _ => write_block(v, indent, out),
     }
 }
 
-fn push_indent(out: &mut String, n: usize) {
-    out.extend(std::iter::repeat_n(' ', n));
-}
-
-fn scalar(v: &Json, subs: &SubNames, literal: bool) -> String {
+/// `v` on one line: double-quoted strings, flow collections, `!Tag value`.
+fn flow(v: &Yaml) -> String {
     match v {
-        Json::String(s) if literal => literal_scalar(s, subs),
-        Json::String(s) => match subs.sub(s) {
-            Some(sub) => format!("!Sub {}", quote(&sub)),
-            None => quote(s),
-        },
-        Json::Object(_) => "{}".to_owned(),
-        Json::Array(_) => "[]".to_owned(),
-        other => other.to_string(),
+        Yaml::String(s) => quote(s),
+        Yaml::Tagged(t) => format!("{} {}", t.tag, flow(&t.value)),
+        Yaml::Sequence(a) => format!("[{}]", a.iter().map(flow).collect::<Vec<_>>().join(", ")),
+        Yaml::Mapping(m) => {
+            let entries: Vec<String> = m
+                .iter()
+                .map(|(k, x)| format!("{}: {}", key(k), flow(x)))
+                .collect();
+            format!("{{{}}}", entries.join(", "))
+        }
+        Yaml::Bool(b) => b.to_string(),
+        Yaml::Number(n) => n.to_string(),
+        Yaml::Null => "null".to_owned(),
     }
 }
 
 /// A mapping key: plain when unambiguous, else double-quoted.
-fn key(k: &str) -> String {
+fn key(k: &Yaml) -> String {
     const WORDS: &[&str] = &["y", "n", "yes", "no", "true", "false", "on", "off", "null"];
+    let Some(k) = k.as_str() else {
+        return flow(k);
+    };
     let plain = k.starts_with(|c: char| c.is_ascii_alphabetic())
         && k.chars()
             .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '.')
@@ -297,7 +330,10 @@ fn quote(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
+
+    fn yaml(text: &str) -> Yaml {
+        serde_norway::from_str(text).expect("valid YAML")
+    }
 
     fn subs(names: &[&str], renames: &[(&str, &str)]) -> SubNames {
         SubNames {
@@ -328,13 +364,38 @@ mod tests {
 
     #[test]
     fn values_render_as_block_yaml() {
-        let v = json!({"A": [{"Name": "x", "Type": "int"}, "s", {"Deep": [1], "B": true}], "yes": {}, "Num": -1});
+        let v = yaml("{A: [{Name: x, Type: int}, s, {Deep: [1], B: true}], 'yes': {}, Num: -1}");
         let mut out = String::new();
-        emit_value(&v, 2, &subs(&[], &[]), false, &mut out);
+        write_block(&v, 2, &mut out);
         assert_eq!(
             out,
             "\n  A:\n    - {Name: \"x\", Type: \"int\"}\n    - \"s\"\n    - Deep:\n        - 1\n      B: true\n  \"yes\": {}\n  Num: -1"
         );
+    }
+
+    /// What the writer writes reads back as the same data, tags and YAML 1.1 words included.
+    #[test]
+    fn written_yaml_reads_back_as_the_same_value() {
+        let s = subs(&["Bucket"], &[]);
+        let source = r##"
+            Location: "s3://${Bucket}/data/"
+            Description: "costs ${Bucket} and ${x}"
+            Columns:
+              - {Name: y, Type: "on", Comment: "yes\nno\ttab \u0001 é"}
+              - {Name: "1_000", Type: "1:30", Comment: "2010-09-09"}
+            "<<": {"": [], "a: b": {}, "#": [[1, 2.5], [null, false]]}
+            "ColumnToJsonKeyMappings": {"off": "${Bucket}"}
+        "##;
+        let value = tagged(yaml(source), &s, false);
+        let mut out = String::from("root:");
+        write_block(&value, 2, &mut out);
+        let Yaml::Mapping(read) = yaml(&out) else {
+            panic!("not a mapping: {out}")
+        };
+        assert_eq!(read.get("root"), Some(&value), "{out}");
+        assert!(out.contains("!Sub \"s3://${Bucket}/data/\""), "{out}");
+        let join = r#"!Join ["", ["costs $", "{Bucket} and $", "{x}"]]"#;
+        assert!(out.contains(join), "{out}");
     }
 
     #[test]
@@ -347,6 +408,7 @@ mod tests {
 
     #[test]
     fn yaml_1_1_words_and_odd_keys_are_quoted() {
+        let key = |k: &str| key(&Yaml::from(k));
         for word in ["y", "N", "yes", "No", "on", "OFF", "true", "null"] {
             assert_eq!(key(word), format!("\"{word}\""));
         }
