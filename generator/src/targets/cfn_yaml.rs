@@ -2,8 +2,8 @@
 //! `cloudformation/stack.yaml.j2` (`cfn`, `cfn_text`, `cfn_block`, `yaml_block`), and the
 //! placeholders of a stack ([`SubNames`]) that decide what becomes a `!Sub`.
 //!
-//! A value becomes serde_norway data first ([`tagged`]): `!Sub` and `!Join` are
-//! `TaggedValue`s there, decided once; a small writer ([`write_block`]) then prints that data.
+//! A value becomes serde_norway data first (`tagged`): `!Sub` and `!Join` are
+//! `TaggedValue`s there, decided once; a small writer (`write_block`) then prints that data.
 //! The test `written_yaml_reads_back_as_the_same_value` checks that serde_norway reads the
 //! printed text back as the same data.
 //!
