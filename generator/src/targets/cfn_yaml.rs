@@ -276,15 +276,12 @@ fn write_item(v: &Yaml, indent: usize, out: &mut String) {
             out.push_str(&flow(v));
         }
         Yaml::Mapping(m) if !m.is_empty() => {
-            for (i, (k, x)) in m.iter().enumerate() {
-                if i == 0 {
-                    out.push(' ');
-                } else {
-                    out.push_str(&format!("\n{}", " ".repeat(indent)));
-                }
-                out.push_str(&format!("{}:", key(k)));
-                write_block(x, indent + 2, out);
-            }
+            // As a block mapping, its first entry moved up to the `-` line (no key starts
+            // with a space: odd keys are quoted).
+            let mut block = String::new();
+            write_block(v, indent, &mut block);
+            out.push(' ');
+            out.push_str(block.trim_start());
         }
         _ => write_block(v, indent, out),
     }
