@@ -30,7 +30,7 @@ use proc_macro2::{Literal, Span, TokenStream, TokenTree};
 use quote::{ToTokens, format_ident, quote, quote_spanned};
 use syn::{DeriveInput, LitStr};
 
-use eventlake_schema::{Event, Field, Type};
+use eventlake_schema::{Event, Field, Type, mapping};
 
 use crate::attr::{self, Errors, Wire, WireField};
 use crate::checks;
@@ -454,28 +454,20 @@ fn family(ty: &Type, enum_values: &[String]) -> Option<(&'static str, Vec<Litera
     if !enum_values.is_empty() {
         return None;
     }
-    Some(match ty {
-        Type::Boolean => ("Boolean", vec![]),
-        Type::Tinyint => ("Tinyint", vec![]),
-        Type::Smallint => ("Smallint", vec![]),
-        Type::Int => ("Int", vec![]),
-        Type::Bigint => ("Bigint", vec![]),
-        Type::Float => ("Float", vec![]),
-        Type::Double => ("Double", vec![]),
-        Type::Decimal { precision, scale } => (
-            "Decimal",
-            vec![
-                Literal::u8_unsuffixed(*precision),
-                Literal::u8_unsuffixed(*scale),
-            ],
-        ),
-        Type::String => ("String", vec![]),
-        Type::Varchar { length } => ("Varchar", vec![Literal::u32_unsuffixed(*length)]),
-        Type::Char { length } => ("Char", vec![Literal::u32_unsuffixed(*length)]),
-        Type::Date => ("Date", vec![]),
-        Type::Timestamp => ("Timestamp", vec![]),
-        Type::Array { .. } | Type::Map { .. } | Type::Struct { .. } => return None,
-    })
+    let row = mapping::scalar(ty)?;
+    Some((row.family, params(ty, false)))
+}
+
+/// A scalar type's const arguments (`12, 2` of `decimal(12,2)`), suffixed (`12u8`) as the
+/// marker types' generics are spelled, or not, as the shared checks' are.
+fn params(ty: &Type, suffixed: bool) -> Vec<Literal> {
+    let literal = |p| match (p, suffixed) {
+        (mapping::Param::U8(n), true) => Literal::u8_suffixed(n),
+        (mapping::Param::U8(n), false) => Literal::u8_unsuffixed(n),
+        (mapping::Param::U32(n), true) => Literal::u32_suffixed(n),
+        (mapping::Param::U32(n), false) => Literal::u32_unsuffixed(n),
+    };
+    mapping::params(ty).into_iter().map(literal).collect()
 }
 
 /// The type parameter standing for a column in the shared checks: the column name itself,
@@ -640,19 +632,6 @@ fn glue(ty: &Type, enum_values: &[String], g: &TokenStream) -> TokenStream {
         return quote!(#g::Enum<#id>);
     }
     match ty {
-        Type::Boolean => quote!(#g::Boolean),
-        Type::Tinyint => quote!(#g::Tinyint),
-        Type::Smallint => quote!(#g::Smallint),
-        Type::Int => quote!(#g::Int),
-        Type::Bigint => quote!(#g::Bigint),
-        Type::Float => quote!(#g::Float),
-        Type::Double => quote!(#g::Double),
-        Type::Decimal { precision, scale } => quote!(#g::Decimal<#precision, #scale>),
-        Type::String => quote!(#g::String),
-        Type::Varchar { length } => quote!(#g::Varchar<#length>),
-        Type::Char { length } => quote!(#g::Char<#length>),
-        Type::Date => quote!(#g::Date),
-        Type::Timestamp => quote!(#g::Timestamp),
         Type::Array { items } => {
             let i = glue(items, &[], g);
             quote!(#g::Array<#i>)
@@ -664,6 +643,18 @@ fn glue(ty: &Type, enum_values: &[String], g: &TokenStream) -> TokenStream {
         Type::Struct { fields } => {
             let id = checks::struct_id(fields);
             quote!(#g::Struct<#id>)
+        }
+        scalar => {
+            let Some(row) = mapping::scalar(scalar) else {
+                return TokenStream::new();
+            };
+            let name = syn::Ident::new(row.family, Span::call_site());
+            let params = params(scalar, true);
+            if params.is_empty() {
+                quote!(#g::#name)
+            } else {
+                quote!(#g::#name<#(#params),*>)
+            }
         }
     }
 }
@@ -693,21 +684,6 @@ fn accepts(ty: &Type, enum_values: &[String], event: &str, path: &str) -> String
         return format!("`String` (or `&str`, `Cow<str>`) or {}", nested("enum"));
     }
     match ty {
-        Type::Boolean => "`bool`".into(),
-        Type::Tinyint => "`i8`".into(),
-        Type::Smallint => "`i16`, `i8`, `u8`".into(),
-        Type::Int => "`i32`, `i16`, `i8`, `u16`, `u8`".into(),
-        Type::Bigint => "`i64`, `i32`, `i16`, `i8`, `u32`, `u16`, `u8`".into(),
-        Type::Float => "`f32`".into(),
-        Type::Double => "`f64`, `f32`".into(),
-        Type::Decimal { .. } => {
-            "`rust_decimal::Decimal` (never a float: binary floats round)".into()
-        }
-        Type::String | Type::Varchar { .. } | Type::Char { .. } => {
-            "`String`, `&str`, `Cow<str>`, `char`".into()
-        }
-        Type::Date => "`chrono::NaiveDate`".into(),
-        Type::Timestamp => "`chrono::DateTime<Utc>`, `std::time::SystemTime`".into(),
         Type::Array { items } => format!(
             "`Vec<T>` (or `[T]`, `[T; N]`, `VecDeque<T>`) where T is {}",
             accepts(items, &[], event, path)
@@ -718,6 +694,7 @@ fn accepts(ty: &Type, enum_values: &[String], event: &str, path: &str) -> String
             accepts(value, &[], event, path)
         ),
         Type::Struct { .. } => nested("struct"),
+        scalar => mapping::scalar(scalar).map_or_else(String::new, |row| row.accepts.to_owned()),
     }
 }
 
