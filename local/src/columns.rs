@@ -1,7 +1,8 @@
 //! Glue types as Arrow types, and the growable column buffers records are converted into.
 //!
 //! Rules of this module:
-//! - the Arrow (and so Parquet) type of a column follows its Glue type exactly: `tinyint` →
+//! - the Arrow (and so Parquet) type of a column is the type mapping's
+//!   (`eventlake_schema::mapping::arrow`, made concrete here): `tinyint` →
 //!   Int8, …, `decimal(p,s)` → Decimal128(p,s), text → Utf8, `date` → Date32, `timestamp`
 //!   → Timestamp(µs, "UTC") (Parquet `TIMESTAMP(MICROS, isAdjustedToUTC=true)`),
 //!   `array<T>` → List (element field `element`), `map<K,V>` → Map (`key_value` entries,

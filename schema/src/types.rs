@@ -161,25 +161,12 @@ impl TypeError {
     }
 }
 
-/// Names of every supported type, for suggestions and docs.
-pub const TYPE_NAMES: &[&str] = &[
-    "boolean",
-    "tinyint",
-    "smallint",
-    "int",
-    "bigint",
-    "float",
-    "double",
-    "decimal",
-    "string",
-    "varchar",
-    "char",
-    "date",
-    "timestamp",
-    "array",
-    "map",
-    "struct",
-];
+/// Names of every supported type, for suggestions and docs: the type mapping's scalars, then
+/// the nested types.
+pub fn type_names() -> Vec<&'static str> {
+    let scalars = crate::mapping::SCALARS.iter().map(|row| row.glue);
+    scalars.chain(["array", "map", "struct"]).collect()
+}
 
 /// Parses a type string such as `array<struct<sku:string,qty:int>>`.
 ///
@@ -298,7 +285,7 @@ impl Parser<'_> {
         let Some((range, word)) = self.word() else {
             return Err(match self.peek() {
                 None => TypeError::new(self.pos..self.pos, "expected a type, found nothing")
-                    .help(format!("use one of: {}", TYPE_NAMES.join(", "))),
+                    .help(format!("use one of: {}", type_names().join(", "))),
                 Some(c) => TypeError::new(self.here(), format!("expected a type, found `{c}`")),
             });
         };
@@ -532,13 +519,13 @@ fn unknown_type(range: Range<usize>, word: &str) -> TypeError {
                 "list" | "vec" => Some("array<T>"),
                 "row" | "record" => Some("struct<…>"),
                 "dict" | "hashmap" => Some("map<K,V>"),
-                _ => crate::diag::did_you_mean(word, TYPE_NAMES.iter().copied()),
+                _ => crate::diag::did_you_mean(word, type_names()),
             };
             (
                 format!("unknown type `{word}`"),
                 match alias {
                     Some(a) => format!("did you mean `{a}`?"),
-                    None => format!("supported types: {}", TYPE_NAMES.join(", ")),
+                    None => format!("supported types: {}", type_names().join(", ")),
                 },
             )
         }
