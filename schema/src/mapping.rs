@@ -53,58 +53,26 @@ const fn row(
 
 const TEXT: &str = "`String`, `&str`, `Cow<str>`, `char`";
 
-/// One row per scalar type, in [`Type`]'s order.
+/// One row per scalar type, in [`Type`]'s order. (Unformatted: a table reads by columns.)
+#[rustfmt::skip]
 pub const SCALARS: [Scalar; 13] = [
     row("boolean", "boolean", "Boolean", "bool", "`bool`"),
     row("tinyint", "tinyint", "Tinyint", "i8", "`i8`"),
-    row(
-        "smallint",
-        "smallint",
-        "Smallint",
-        "i16",
-        "`i16`, `i8`, `u8`",
-    ),
-    row(
-        "int",
-        "integer",
-        "Int",
-        "i32",
-        "`i32`, `i16`, `i8`, `u16`, `u8`",
-    ),
-    row(
-        "bigint",
-        "bigint",
-        "Bigint",
-        "i64",
-        "`i64`, `i32`, `i16`, `i8`, `u32`, `u16`, `u8`",
-    ),
+    row("smallint", "smallint", "Smallint", "i16", "`i16`, `i8`, `u8`"),
+    row("int", "integer", "Int", "i32", "`i32`, `i16`, `i8`, `u16`, `u8`"),
+    row("bigint", "bigint", "Bigint", "i64", "`i64`, `i32`, `i16`, `i8`, `u32`, `u16`, `u8`"),
     row("float", "real", "Float", "f32", "`f32`"),
     row("double", "double", "Double", "f64", "`f64`, `f32`"),
-    row(
-        "decimal",
-        "decimal",
-        "Decimal",
-        "::eventlake::rust_decimal::Decimal",
-        "`rust_decimal::Decimal` (never a float: binary floats round)",
-    ),
+    row("decimal", "decimal", "Decimal", "::eventlake::rust_decimal::Decimal",
+        "`rust_decimal::Decimal` (never a float: binary floats round)"),
     row("string", "varchar", "String", "String", TEXT),
     row("varchar", "varchar", "Varchar", "String", TEXT),
     row("char", "char", "Char", "String", TEXT),
-    row(
-        "date",
-        "date",
-        "Date",
-        "::eventlake::chrono::NaiveDate",
-        "`chrono::NaiveDate`",
-    ),
-    row(
-        "timestamp",
-        // Firehose writes milliseconds at most; Athena reads Parquet timestamps as `timestamp(3)`.
-        "timestamp(3)",
-        "Timestamp",
+    row("date", "date", "Date", "::eventlake::chrono::NaiveDate", "`chrono::NaiveDate`"),
+    // Athena timestamps have millisecond resolution: `timestamp(3)` in Trino.
+    row("timestamp", "timestamp(3)", "Timestamp",
         "::eventlake::chrono::DateTime<::eventlake::chrono::Utc>",
-        "`chrono::DateTime<Utc>`, `std::time::SystemTime`",
-    ),
+        "`chrono::DateTime<Utc>`, `std::time::SystemTime`"),
 ];
 
 /// The row of a scalar type; `None` for `array`, `map` and `struct`.
