@@ -290,6 +290,8 @@ impl Parser<'_> {
             });
         };
         let lower = word.to_ascii_lowercase();
+        // The reverse of the type mapping's Glue names (`mapping::SCALARS`), which its tests
+        // parse back row by row.
         let ty = match lower.as_str() {
             "boolean" => Type::Boolean,
             "tinyint" => Type::Tinyint,
