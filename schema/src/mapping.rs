@@ -23,7 +23,9 @@ use crate::types::Type;
 pub struct Scalar {
     /// Glue/Hive name, without parameters (`decimal`); also the Athena DDL name.
     pub glue: &'static str,
-    /// Trino name in Athena DML (`CAST(x AS …)`), without parameters (`integer`).
+    /// Trino name in Athena DML (`CAST(x AS …)`), without parameters (`integer`): Athena's
+    /// "Data types in Amazon Athena" page gives the DDL and DML names side by side
+    /// (<https://docs.aws.amazon.com/athena/latest/ug/data-types.html>).
     pub trino: &'static str,
     /// The runtime's marker type (`eventlake::glue::Decimal`) and the suffix of the
     /// derive's shared checks (`IsDecimal`, `IsOptionalDecimal`).
@@ -69,7 +71,7 @@ pub const SCALARS: [Scalar; 13] = [
     row("varchar", "varchar", "Varchar", "String", TEXT),
     row("char", "char", "Char", "String", TEXT),
     row("date", "date", "Date", "::eventlake::chrono::NaiveDate", "`chrono::NaiveDate`"),
-    // Athena timestamps have millisecond resolution: `timestamp(3)` in Trino.
+    // Athena engine v3 reads Hive tables' timestamps at millisecond precision (same page).
     row("timestamp", "timestamp(3)", "Timestamp",
         "::eventlake::chrono::DateTime<::eventlake::chrono::Utc>",
         "`chrono::DateTime<Utc>`, `std::time::SystemTime`"),
