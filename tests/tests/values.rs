@@ -2,7 +2,8 @@
 //! local lake's fakes); they are held to each other here, for every type the mapping knows:
 //! the sample record and fake records of an event with every type convert through the local
 //! lake's model of Firehose's OpenX reader without a failure or a finding, into columns of
-//! the Arrow types the type mapping gives.
+//! the Arrow types the type mapping gives; and every sample value, written as an `example`,
+//! passes the example check and comes out unchanged.
 
 use eventlake_local::Converter;
 use eventlake_local::columns::{Col, arrow_type};
@@ -65,5 +66,30 @@ fn columns_have_the_arrow_types_of_the_mapping() {
         let mut col = col;
         let array = col.finish().expect("an empty column finishes");
         assert_eq!(array.data_type(), &arrow_type(&field.ty), "{}", field.name);
+    }
+}
+
+#[test]
+fn sample_values_pass_the_example_check_unchanged() {
+    let event = every_type();
+    let mut toml = String::from("[lake]\nname = \"values\"\n\n[events.examples.fields]\n");
+    // Scalars and arrays: their JSON text is also a TOML value.
+    let fields: Vec<_> = event
+        .fields
+        .iter()
+        .filter(|f| f.ty.is_primitive() || f.name.starts_with('a'))
+        .collect();
+    assert_eq!(fields.len(), 2 * SCALARS.len());
+    for f in &fields {
+        let sample = sample::sample_of_type(&f.ty, &f.name);
+        toml.push_str(&format!(
+            "{} = {{ type = \"{}\", example = {sample} }}\n",
+            f.name, f.ty
+        ));
+    }
+    let loaded = load_str(&toml, "events.toml").unwrap_or_else(|r| panic!("{r:?}\n{toml}"));
+    for (loaded, f) in loaded.schema.events[0].fields.iter().zip(&fields) {
+        let sample = sample::sample_of_type(&f.ty, &f.name);
+        assert_eq!(loaded.example.as_ref(), Some(&sample), "{}", f.ty);
     }
 }
