@@ -26,16 +26,15 @@
 //! - after a mistake the impls are still emitted for what matched, so rustc's type errors and
 //!   the derive's own errors arrive in the same build.
 
-use proc_macro2::{Delimiter, Literal, Span, TokenStream, TokenTree};
+use proc_macro2::{Literal, Span, TokenStream, TokenTree};
 use quote::{ToTokens, format_ident, quote, quote_spanned};
 use syn::{DeriveInput, LitStr};
 
-use eventlake_schema::{Event, Field, Type};
+use eventlake_schema::{Event, Field, Type, mapping};
 
 use crate::attr::{self, Errors, Wire, WireField};
 use crate::checks;
 use crate::locate;
-use crate::trees::Trees;
 
 /// Which derive is expanding.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -89,14 +88,10 @@ fn expand(kind: Kind, input: &DeriveInput, errors: &mut Errors) -> TokenStream {
     let cont = attr::container(input, nested, errors);
     let wire = attr::wire(input, errors);
     // `::eventlake`, or the `crate = "…"` override.
-    let krate: Vec<TokenTree> = match &cont.krate {
-        Some(path) => path.to_token_stream().into_iter().collect(),
-        None => {
-            let mut t = Trees::new(Span::call_site());
-            t.path("::eventlake");
-            t.into_trees()
-        }
-    };
+    let krate = cont
+        .krate
+        .as_ref()
+        .map_or_else(|| quote!(::eventlake), ToTokens::to_token_stream);
     match (&wire, kind) {
         (Wire::Struct(_), Kind::Event | Kind::Struct) | (Wire::Enum(_), Kind::Enum) => {}
         (Wire::Unsupported, _) => return TokenStream::new(),
@@ -234,7 +229,7 @@ impl Located {
 }
 
 struct Cx<'a> {
-    krate: Vec<TokenTree>,
+    krate: TokenStream,
     input: &'a DeriveInput,
     event: &'a Event,
 }
@@ -242,7 +237,7 @@ struct Cx<'a> {
 impl Cx<'_> {
     fn private(&self) -> TokenStream {
         let k = &self.krate;
-        quote!(#(#k)*::__private)
+        quote!(#k::__private)
     }
 
     /// How each matched column is checked and written: the local column traits (only for
@@ -272,40 +267,17 @@ impl Cx<'_> {
                 // One call per column through a shared runtime trait whose message names the
                 // column through the type parameter `param`:
                 // `__eventlake_p::IsX::<param, consts…, __eventlake_p::Key>::write(&__s.f, "key", __out);`
-                let check = |t: &mut Trees| {
-                    let tr = if column.required { "Is" } else { "IsOptional" };
-                    t.ident("__eventlake_p")
-                        .punct("::")
-                        .ident(&format!("{tr}{name}"));
-                    t.punct("::<").extend([TokenTree::Ident(param.clone())]);
-                    for c in &consts {
-                        t.punct(",").extend([TokenTree::Literal(c.clone())]);
-                    }
-                    if is_key {
-                        t.punct(",").path("__eventlake_p::Key");
-                    }
-                    t.punct(">::");
-                };
-                let mut write = Trees::new(first);
-                check(&mut write);
-                write.ident("write").group(Delimiter::Parenthesis, |t| {
-                    t.extend(arg.clone())
-                        .punct(",")
-                        .string(key)
-                        .punct(",")
-                        .ident("__out");
+                let tr = if column.required { "Is" } else { "IsOptional" };
+                let tr = syn::Ident::new(&format!("{tr}{name}"), first);
+                let k = is_key.then(|| quote_spanned!(first=> , __eventlake_p::Key));
+                let check = quote_spanned!(first=> __eventlake_p::#tr::<#param #(, #consts)* #k>);
+                out.writes.extend(quote_spanned! {first=>
+                    #check::write(#(#arg)*, #key, __out);
                 });
-                write.punct(";");
-                out.writes.extend(write.into_trees());
                 if is_key {
                     // The same predicate at the same span as the write, in the same function:
                     // rustc reports a mismatch once.
-                    let mut k = Trees::new(first);
-                    check(&mut k);
-                    k.ident("key").group(Delimiter::Parenthesis, |t| {
-                        t.extend(arg);
-                    });
-                    out.key = Some(k.into_trees());
+                    out.key = Some(quote_spanned!(first=> #check::key(#(#arg)*)));
                 }
                 out.params.push(param);
                 continue;
@@ -324,19 +296,13 @@ impl Cx<'_> {
                 #tr::__eventlake_write(#(#arg)*, #key, __out);
             });
             if is_key {
-                out.key = Some(
-                    quote_spanned!(first=> #tr::__eventlake_partition_key(#(#arg)*))
-                        .into_iter()
-                        .collect(),
-                );
+                out.key = Some(quote_spanned!(first=> #tr::__eventlake_partition_key(#(#arg)*)));
             }
         }
         out
     }
 
     fn event_impl(&self, lake: &str, matched: &[checks::Matched<'_, '_>]) -> TokenStream {
-        let generics = &self.input.generics;
-        let has_generics = !generics.params.is_empty();
         let pk = self.event.partition_key.as_deref();
         let Columns {
             traits,
@@ -345,174 +311,62 @@ impl Cx<'_> {
             key,
         } = self.columns("", matched, true, pk);
         let event = &self.event.name;
-        let key = key.unwrap_or_else(|| {
-            let mut t = Trees::new(Span::call_site());
-            t.path("__eventlake_p::random_partition_key")
-                .group(Delimiter::Parenthesis, |_| {});
-            t.into_trees()
+        let key = key.unwrap_or_else(|| quote!(__eventlake_p::random_partition_key()));
+        let k = &self.krate;
+        let p = self.private();
+        let ident = &self.input.ident;
+        let (impl_g, ty_g, where_c) = self.input.generics.split_for_impl();
+        let stream = format!("{lake}-{event}");
+        let fingerprint = self.event.fingerprint();
+        let capacity = Literal::usize_unsuffixed(32 * matched.len().max(1));
+        let event_time =
+            self.event.settings.partitioning == eventlake_schema::Partitioning::EventTime;
+        let lifetimes = self.input.generics.params.iter();
+        let turbofish = (!params.is_empty()).then(|| {
+            let units = params.iter().map(|_| quote!(()));
+            quote!(::<#(#units,)*>)
         });
-        let krate = &self.krate;
-        let private = |t: &mut Trees| {
-            t.extend(krate.iter().cloned())
-                .punct("::")
-                .ident("__private");
-        };
-        // `__out: Option<&mut …::JsonWriter>`; with `alias`, through `__eventlake_p`, as the
-        // nested function must: a relative `crate = "…"` path could start with the name of
-        // one of its type parameters (a column's name).
-        let out_param = |t: &mut Trees, alias: bool| {
-            t.ident("__out")
-                .punct(":")
-                .path("::core::option::Option")
-                .punct("<&");
-            t.ident("mut");
-            if alias {
-                t.ident("__eventlake_p");
-            } else {
-                private(t);
+        // The alias `__eventlake_p` is declared in `__columns`, where no column names a type
+        // parameter; the nested function reaches the writer through it, as it must: a relative
+        // `crate = "…"` path could start with the name of one of its type parameters (a
+        // column's name). One function per struct does all the column work, for the record and
+        // for the key: its type parameters are named after the columns (the shared checks
+        // print them), and the partition key column's check is the same predicate at the same
+        // span in the same body as its write, so a mismatch is reported once. It cannot name
+        // `Self`; the struct's own generics are lifetimes only.
+        quote! {
+            #[automatically_derived]
+            #[allow(unused_qualifications, clippy::all)]
+            impl #impl_g #k::DatalakeEvent for #ident #ty_g #where_c {
+                const __META: #p::EventMeta = #p::EventMeta {
+                    lake: #lake,
+                    event: #event,
+                    stream: #stream,
+                    fingerprint: #fingerprint,
+                    capacity: #capacity,
+                    event_time: #event_time
+                };
+                fn __columns(
+                    &self,
+                    __out: ::core::option::Option<&mut #p::JsonWriter>
+                ) -> ::std::string::String {
+                    use #p as __eventlake_p;
+                    #traits
+                    #[allow(non_camel_case_types, non_snake_case)]
+                    fn __eventlake_columns<#(#lifetimes,)* #(#params,)*>(
+                        __s: &#ident #ty_g,
+                        __out: ::core::option::Option<&mut __eventlake_p::JsonWriter>
+                    ) -> ::std::string::String #where_c {
+                        let ::core::option::Option::Some(__out) = __out else {
+                            return #key;
+                        };
+                        #writes
+                        ::std::string::String::new()
+                    }
+                    __eventlake_columns #turbofish (self, __out)
+                }
             }
-            t.punct("::").ident("JsonWriter").punct(">");
-        };
-        let string = |t: &mut Trees| {
-            t.path("::std::string::String");
-        };
-        let self_ty = |t: &mut Trees| {
-            t.extend([TokenTree::Ident(self.input.ident.clone())]);
-            if has_generics {
-                let (_, ty_g, _) = generics.split_for_impl();
-                t.extend(ty_g.to_token_stream());
-            }
-        };
-        let where_clause = |t: &mut Trees| {
-            if let Some(w) = &generics.where_clause {
-                t.extend(w.to_token_stream());
-            }
-        };
-
-        let mut t = Trees::new(Span::call_site());
-        t.punct("#").group(Delimiter::Bracket, |t| {
-            t.ident("automatically_derived");
-        });
-        t.punct("#").group(Delimiter::Bracket, |t| {
-            t.ident("allow").group(Delimiter::Parenthesis, |t| {
-                t.ident("unused_qualifications")
-                    .punct(",")
-                    .path("clippy::all");
-            });
-        });
-        t.ident("impl");
-        if has_generics {
-            let (impl_g, _, _) = generics.split_for_impl();
-            t.extend(impl_g.to_token_stream());
         }
-        t.extend(krate.iter().cloned())
-            .punct("::")
-            .ident("DatalakeEvent")
-            .ident("for");
-        self_ty(&mut t);
-        where_clause(&mut t);
-        t.group(Delimiter::Brace, |t| {
-            // const __META: …::EventMeta = …::EventMeta { lake: "…", …, capacity: N };
-            t.ident("const").ident("__META").punct(":");
-            private(t);
-            t.punct("::").ident("EventMeta").punct("=");
-            private(t);
-            t.punct("::")
-                .ident("EventMeta")
-                .group(Delimiter::Brace, |t| {
-                    let fields = [
-                        ("lake", lake.to_owned()),
-                        ("event", event.clone()),
-                        ("stream", format!("{lake}-{event}")),
-                        ("fingerprint", self.event.fingerprint()),
-                    ];
-                    for (name, value) in &fields {
-                        t.ident(name).punct(":").string(value).punct(",");
-                    }
-                    t.ident("capacity").punct(":").extend([TokenTree::Literal(
-                        Literal::usize_unsuffixed(32 * matched.len().max(1)),
-                    )]);
-                    let event_time = self.event.settings.partitioning
-                        == eventlake_schema::Partitioning::EventTime;
-                    t.punct(",")
-                        .ident("event_time")
-                        .punct(":")
-                        .ident(if event_time { "true" } else { "false" });
-                });
-            t.punct(";");
-            // fn __columns(&self, __out: Option<&mut JsonWriter>) -> String { … }
-            t.ident("fn")
-                .ident("__columns")
-                .group(Delimiter::Parenthesis, |t| {
-                    t.punct("&").ident("self").punct(",");
-                    out_param(t, false);
-                });
-            t.punct("->");
-            string(t);
-            t.group(Delimiter::Brace, |t| {
-                // The alias is declared here, where no column names a type parameter.
-                t.ident("use");
-                private(t);
-                t.ident("as").ident("__eventlake_p").punct(";");
-                t.extend(traits);
-                // One function per struct does all the column work, for the record and for
-                // the key: its type parameters are named after the columns (the shared
-                // checks print them), and the partition key column's check is the same
-                // predicate at the same span in the same body as its write, so a mismatch
-                // is reported once. It cannot name `Self`; the struct's own generics are
-                // lifetimes only.
-                t.punct("#").group(Delimiter::Bracket, |t| {
-                    t.ident("allow").group(Delimiter::Parenthesis, |t| {
-                        t.ident("non_camel_case_types")
-                            .punct(",")
-                            .ident("non_snake_case");
-                    });
-                });
-                t.ident("fn").ident("__eventlake_columns").punct("<");
-                for lifetime in &generics.params {
-                    t.extend(lifetime.to_token_stream()).punct(",");
-                }
-                for param in &params {
-                    t.extend([TokenTree::Ident(param.clone())]).punct(",");
-                }
-                t.punct(">").group(Delimiter::Parenthesis, |t| {
-                    t.ident("__s").punct(":").punct("&");
-                    self_ty(t);
-                    t.punct(",");
-                    out_param(t, true);
-                });
-                t.punct("->");
-                string(t);
-                where_clause(t);
-                t.group(Delimiter::Brace, |t| {
-                    t.ident("let").path("::core::option::Option::Some");
-                    t.group(Delimiter::Parenthesis, |t| {
-                        t.ident("__out");
-                    });
-                    t.punct("=").ident("__out").ident("else");
-                    t.group(Delimiter::Brace, |t| {
-                        t.ident("return").extend(key).punct(";");
-                    });
-                    t.punct(";").extend(writes);
-                    string(t);
-                    t.punct("::")
-                        .ident("new")
-                        .group(Delimiter::Parenthesis, |_| {});
-                });
-                t.ident("__eventlake_columns");
-                if !params.is_empty() {
-                    t.punct("::<");
-                    for _ in &params {
-                        t.group(Delimiter::Parenthesis, |_| {}).punct(",");
-                    }
-                    t.punct(">");
-                }
-                t.group(Delimiter::Parenthesis, |t| {
-                    t.ident("self").punct(",").ident("__out");
-                });
-            });
-        });
-        t.into_stream()
     }
 
     fn struct_impl(
@@ -531,7 +385,7 @@ impl Cx<'_> {
         quote! {
             #traits
             #[automatically_derived]
-            impl #impl_g #(#k)*::DatalakeStruct for #ident #ty_g #where_c {
+            impl #impl_g #k::DatalakeStruct for #ident #ty_g #where_c {
                 const PATH: &'static str = #path;
             }
             #[automatically_derived]
@@ -539,7 +393,7 @@ impl Cx<'_> {
                 fn write_json(&self, __out: &mut #p::JsonWriter) {
                     let __s = self;
                     __out.begin_object();
-                    #(#writes)*
+                    #writes
                     __out.end_object();
                 }
             }
@@ -563,7 +417,7 @@ impl Cx<'_> {
         };
         quote! {
             #[automatically_derived]
-            impl #impl_g #(#k)*::DatalakeEnum for #ident #ty_g #where_c {
+            impl #impl_g #k::DatalakeEnum for #ident #ty_g #where_c {
                 fn as_str(&self) -> &'static str {
                     #body
                 }
@@ -588,9 +442,9 @@ impl Cx<'_> {
 #[derive(Default)]
 struct Columns {
     traits: TokenStream,
-    writes: Vec<TokenTree>,
+    writes: TokenStream,
     params: Vec<syn::Ident>,
-    key: Option<Vec<TokenTree>>,
+    key: Option<TokenStream>,
 }
 
 /// The shared check family of a column (`IsX`/`IsOptionalX` in `__private`) and its const
@@ -600,28 +454,20 @@ fn family(ty: &Type, enum_values: &[String]) -> Option<(&'static str, Vec<Litera
     if !enum_values.is_empty() {
         return None;
     }
-    Some(match ty {
-        Type::Boolean => ("Boolean", vec![]),
-        Type::Tinyint => ("Tinyint", vec![]),
-        Type::Smallint => ("Smallint", vec![]),
-        Type::Int => ("Int", vec![]),
-        Type::Bigint => ("Bigint", vec![]),
-        Type::Float => ("Float", vec![]),
-        Type::Double => ("Double", vec![]),
-        Type::Decimal { precision, scale } => (
-            "Decimal",
-            vec![
-                Literal::u8_unsuffixed(*precision),
-                Literal::u8_unsuffixed(*scale),
-            ],
-        ),
-        Type::String => ("String", vec![]),
-        Type::Varchar { length } => ("Varchar", vec![Literal::u32_unsuffixed(*length)]),
-        Type::Char { length } => ("Char", vec![Literal::u32_unsuffixed(*length)]),
-        Type::Date => ("Date", vec![]),
-        Type::Timestamp => ("Timestamp", vec![]),
-        Type::Array { .. } | Type::Map { .. } | Type::Struct { .. } => return None,
-    })
+    let row = mapping::scalar(ty)?;
+    Some((row.family, params(ty, false)))
+}
+
+/// A scalar type's const arguments (`12, 2` of `decimal(12,2)`), suffixed (`12u8`) as the
+/// marker types' generics are spelled, or not, as the shared checks' are.
+fn params(ty: &Type, suffixed: bool) -> Vec<Literal> {
+    let literal = |p| match (p, suffixed) {
+        (mapping::Param::U8(n), true) => Literal::u8_suffixed(n),
+        (mapping::Param::U8(n), false) => Literal::u8_unsuffixed(n),
+        (mapping::Param::U32(n), true) => Literal::u32_suffixed(n),
+        (mapping::Param::U32(n), false) => Literal::u32_unsuffixed(n),
+    };
+    mapping::params(ty).into_iter().map(literal).collect()
 }
 
 /// The type parameter standing for a column in the shared checks: the column name itself,
@@ -786,19 +632,6 @@ fn glue(ty: &Type, enum_values: &[String], g: &TokenStream) -> TokenStream {
         return quote!(#g::Enum<#id>);
     }
     match ty {
-        Type::Boolean => quote!(#g::Boolean),
-        Type::Tinyint => quote!(#g::Tinyint),
-        Type::Smallint => quote!(#g::Smallint),
-        Type::Int => quote!(#g::Int),
-        Type::Bigint => quote!(#g::Bigint),
-        Type::Float => quote!(#g::Float),
-        Type::Double => quote!(#g::Double),
-        Type::Decimal { precision, scale } => quote!(#g::Decimal<#precision, #scale>),
-        Type::String => quote!(#g::String),
-        Type::Varchar { length } => quote!(#g::Varchar<#length>),
-        Type::Char { length } => quote!(#g::Char<#length>),
-        Type::Date => quote!(#g::Date),
-        Type::Timestamp => quote!(#g::Timestamp),
         Type::Array { items } => {
             let i = glue(items, &[], g);
             quote!(#g::Array<#i>)
@@ -810,6 +643,18 @@ fn glue(ty: &Type, enum_values: &[String], g: &TokenStream) -> TokenStream {
         Type::Struct { fields } => {
             let id = checks::struct_id(fields);
             quote!(#g::Struct<#id>)
+        }
+        scalar => {
+            let Some(row) = mapping::scalar(scalar) else {
+                return TokenStream::new();
+            };
+            let name = syn::Ident::new(row.family, Span::call_site());
+            let params = params(scalar, true);
+            if params.is_empty() {
+                quote!(#g::#name)
+            } else {
+                quote!(#g::#name<#(#params),*>)
+            }
         }
     }
 }
@@ -839,21 +684,6 @@ fn accepts(ty: &Type, enum_values: &[String], event: &str, path: &str) -> String
         return format!("`String` (or `&str`, `Cow<str>`) or {}", nested("enum"));
     }
     match ty {
-        Type::Boolean => "`bool`".into(),
-        Type::Tinyint => "`i8`".into(),
-        Type::Smallint => "`i16`, `i8`, `u8`".into(),
-        Type::Int => "`i32`, `i16`, `i8`, `u16`, `u8`".into(),
-        Type::Bigint => "`i64`, `i32`, `i16`, `i8`, `u32`, `u16`, `u8`".into(),
-        Type::Float => "`f32`".into(),
-        Type::Double => "`f64`, `f32`".into(),
-        Type::Decimal { .. } => {
-            "`rust_decimal::Decimal` (never a float: binary floats round)".into()
-        }
-        Type::String | Type::Varchar { .. } | Type::Char { .. } => {
-            "`String`, `&str`, `Cow<str>`, `char`".into()
-        }
-        Type::Date => "`chrono::NaiveDate`".into(),
-        Type::Timestamp => "`chrono::DateTime<Utc>`, `std::time::SystemTime`".into(),
         Type::Array { items } => format!(
             "`Vec<T>` (or `[T]`, `[T; N]`, `VecDeque<T>`) where T is {}",
             accepts(items, &[], event, path)
@@ -864,6 +694,7 @@ fn accepts(ty: &Type, enum_values: &[String], event: &str, path: &str) -> String
             accepts(value, &[], event, path)
         ),
         Type::Struct { .. } => nested("struct"),
+        scalar => mapping::scalar(scalar).map_or_else(String::new, |row| row.accepts.to_owned()),
     }
 }
 

@@ -11,7 +11,6 @@ mod attr;
 mod checks;
 mod expand;
 mod locate;
-mod trees;
 
 use proc_macro::TokenStream;
 

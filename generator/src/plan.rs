@@ -15,6 +15,7 @@
 
 use serde::Serialize;
 
+use eventlake_schema::model::PARTITION_TYPE;
 use eventlake_schema::{Event, PartitionColumn, Partitioning, Schema, StreamMode, names};
 
 /// Name of the stack parameter that separates environments.
@@ -124,7 +125,7 @@ pub struct PartitionPlan {
     /// Column name.
     pub name: &'static str,
     /// Glue type of the column.
-    pub glue_type: &'static str,
+    pub glue_type: String,
     /// Firehose timestamp pattern (`yyyy`, `MM`, …).
     pub pattern: &'static str,
     /// Projection range `min,max`.
@@ -137,7 +138,7 @@ impl PartitionPlan {
     fn of(p: &PartitionColumn) -> Self {
         Self {
             name: p.name,
-            glue_type: "int",
+            glue_type: PARTITION_TYPE.glue(),
             pattern: p.pattern,
             range: format!("{},{}", p.min, p.max),
             digits: p.digits,

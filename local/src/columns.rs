@@ -1,7 +1,8 @@
 //! Glue types as Arrow types, and the growable column buffers records are converted into.
 //!
 //! Rules of this module:
-//! - the Arrow (and so Parquet) type of a column follows its Glue type exactly: `tinyint` →
+//! - the Arrow (and so Parquet) type of a column is the type mapping's
+//!   (`eventlake_schema::mapping::arrow`, made concrete here): `tinyint` →
 //!   Int8, …, `decimal(p,s)` → Decimal128(p,s), text → Utf8, `date` → Date32, `timestamp`
 //!   → Timestamp(µs, "UTC") (Parquet `TIMESTAMP(MICROS, isAdjustedToUTC=true)`),
 //!   `array<T>` → List (element field `element`), `map<K,V>` → Map (`key_value` entries,
@@ -22,6 +23,7 @@ use arrow::buffer::{Buffer, NullBuffer, OffsetBuffer, ScalarBuffer};
 use arrow::datatypes::{DataType, Field, Fields, Schema, TimeUnit};
 use arrow::error::ArrowError;
 
+use eventlake_schema::mapping::{self, Arrow};
 use eventlake_schema::{Event, Type};
 
 /// Time zone of every timestamp column.
@@ -31,45 +33,51 @@ pub const LIST_ITEM: &str = "element";
 /// Name of a map's entries field (the Parquet spec's name).
 pub const MAP_ENTRIES: &str = "key_value";
 
-/// The Arrow type of a Glue type.
+/// The Arrow type of a Glue type (the type mapping's plain description, made concrete).
 pub fn arrow_type(ty: &Type) -> DataType {
-    match ty {
-        Type::Boolean => DataType::Boolean,
-        Type::Tinyint => DataType::Int8,
-        Type::Smallint => DataType::Int16,
-        Type::Int => DataType::Int32,
-        Type::Bigint => DataType::Int64,
-        Type::Float => DataType::Float32,
-        Type::Double => DataType::Float64,
-        Type::Decimal { precision, scale } => {
+    data_type(&mapping::arrow(ty))
+}
+
+fn data_type(a: &Arrow) -> DataType {
+    match a {
+        Arrow::Boolean => DataType::Boolean,
+        Arrow::Int8 => DataType::Int8,
+        Arrow::Int16 => DataType::Int16,
+        Arrow::Int32 => DataType::Int32,
+        Arrow::Int64 => DataType::Int64,
+        Arrow::Float32 => DataType::Float32,
+        Arrow::Float64 => DataType::Float64,
+        Arrow::Decimal128 { precision, scale } => {
             DataType::Decimal128(*precision, i8::try_from(*scale).unwrap_or(i8::MAX))
         }
-        Type::String | Type::Varchar { .. } | Type::Char { .. } => DataType::Utf8,
-        Type::Date => DataType::Date32,
-        Type::Timestamp => DataType::Timestamp(TimeUnit::Microsecond, Some(UTC.into())),
-        Type::Array { items } => {
-            DataType::List(Arc::new(Field::new(LIST_ITEM, arrow_type(items), true)))
-        }
-        Type::Map { key, value } => DataType::Map(map_entries_field(key, value), false),
-        Type::Struct { fields } => DataType::Struct(struct_fields(fields)),
+        Arrow::Utf8 => DataType::Utf8,
+        Arrow::Date32 => DataType::Date32,
+        Arrow::TimestampMicrosUtc => DataType::Timestamp(TimeUnit::Microsecond, Some(UTC.into())),
+        Arrow::List(items) => DataType::List(list_field(items)),
+        Arrow::Map(key, value) => DataType::Map(map_entries_field(key, value), false),
+        Arrow::Struct(fields) => DataType::Struct(struct_fields(fields)),
     }
 }
 
-fn map_entries_field(key: &Type, value: &Type) -> Arc<Field> {
+fn list_field(items: &Arrow) -> Arc<Field> {
+    Arc::new(Field::new(LIST_ITEM, data_type(items), true))
+}
+
+fn map_entries_field(key: &Arrow, value: &Arrow) -> Arc<Field> {
     Arc::new(Field::new(
         MAP_ENTRIES,
         DataType::Struct(Fields::from(vec![
-            Field::new("key", arrow_type(key), false),
-            Field::new("value", arrow_type(value), true),
+            Field::new("key", data_type(key), false),
+            Field::new("value", data_type(value), true),
         ])),
         false,
     ))
 }
 
-fn struct_fields(fields: &[eventlake_schema::Field]) -> Fields {
+fn struct_fields(fields: &[(String, Arrow)]) -> Fields {
     fields
         .iter()
-        .map(|f| Field::new(&f.name, arrow_type(&f.ty), true))
+        .map(|(name, a)| Field::new(name, data_type(a), true))
         .collect()
 }
 
@@ -135,38 +143,42 @@ pub(crate) enum Data {
 impl Col {
     /// An empty column of type `ty`.
     pub fn new(ty: &Type) -> Self {
-        let data = match ty {
-            Type::Boolean => Data::Bool(Vec::new()),
-            Type::Tinyint => Data::Int8(Vec::new()),
-            Type::Smallint => Data::Int16(Vec::new()),
-            Type::Int => Data::Int32(Vec::new()),
-            Type::Bigint => Data::Int64(Vec::new()),
-            Type::Float => Data::Float32(Vec::new()),
-            Type::Double => Data::Float64(Vec::new()),
-            Type::Decimal { precision, scale } => Data::Decimal {
+        Self::of(&mapping::arrow(ty))
+    }
+
+    fn of(a: &Arrow) -> Self {
+        let data = match a {
+            Arrow::Boolean => Data::Bool(Vec::new()),
+            Arrow::Int8 => Data::Int8(Vec::new()),
+            Arrow::Int16 => Data::Int16(Vec::new()),
+            Arrow::Int32 => Data::Int32(Vec::new()),
+            Arrow::Int64 => Data::Int64(Vec::new()),
+            Arrow::Float32 => Data::Float32(Vec::new()),
+            Arrow::Float64 => Data::Float64(Vec::new()),
+            Arrow::Decimal128 { precision, scale } => Data::Decimal {
                 values: Vec::new(),
                 precision: *precision,
                 scale: *scale,
             },
-            Type::String | Type::Varchar { .. } | Type::Char { .. } => Data::Text {
+            Arrow::Utf8 => Data::Text {
                 offsets: vec![0],
                 bytes: Vec::new(),
             },
-            Type::Date => Data::Date(Vec::new()),
-            Type::Timestamp => Data::Timestamp(Vec::new()),
-            Type::Array { items } => Data::List {
+            Arrow::Date32 => Data::Date(Vec::new()),
+            Arrow::TimestampMicrosUtc => Data::Timestamp(Vec::new()),
+            Arrow::List(items) => Data::List {
                 offsets: vec![0],
-                item: Box::new(Col::new(items)),
-                field: Arc::new(Field::new(LIST_ITEM, arrow_type(items), true)),
+                item: Box::new(Col::of(items)),
+                field: list_field(items),
             },
-            Type::Map { key, value } => Data::Map {
+            Arrow::Map(key, value) => Data::Map {
                 offsets: vec![0],
-                keys: Box::new(Col::new(key)),
-                values: Box::new(Col::new(value)),
+                keys: Box::new(Col::of(key)),
+                values: Box::new(Col::of(value)),
                 entries: map_entries_field(key, value),
             },
-            Type::Struct { fields } => Data::Struct {
-                children: fields.iter().map(|f| Col::new(&f.ty)).collect(),
+            Arrow::Struct(fields) => Data::Struct {
+                children: fields.iter().map(|(_, a)| Col::of(a)).collect(),
                 fields: struct_fields(fields),
             },
         };

@@ -124,6 +124,9 @@ struct Member {
 
 impl Node {
     fn new(ty: &Type, path: String, enum_values: &[String]) -> Self {
+        // Not a type's spelling (that is `eventlake_schema::mapping`, and the buffer each
+        // value lands in is `Col::new`'s, from it): what each type accepts from JSON, kept
+        // as one match so the per-value hot path branches once.
         let kind = match ty {
             Type::Boolean => Kind::Bool,
             Type::Tinyint | Type::Smallint | Type::Int | Type::Bigint => {

@@ -27,6 +27,7 @@ pub mod format;
 pub mod input;
 pub mod limits;
 pub mod load;
+pub mod mapping;
 pub mod model;
 pub mod names;
 pub mod sample;

@@ -262,6 +262,10 @@ impl Catalog {
     }
 }
 
+/// The type of every time partition column: Glue's `int` in the stack and the DDL, Arrow's
+/// `Int32` in the local lake (both from [`crate::mapping`]).
+pub const PARTITION_TYPE: Type = Type::Int;
+
 /// A time partition column (`year`, `month`, `day`, `hour`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub struct PartitionColumn {

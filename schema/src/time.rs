@@ -6,6 +6,13 @@
 //! seconds. Numeric offsets such as `+00:00` are *not* accepted by Firehose, so they are
 //! rejected here too. All instants are UTC.
 
+/// The text forms [`parse_timestamp_str`] accepts, as a regular expression (the JSON
+/// Schema's `pattern`). It checks the layout only: a day or hour out of range matches it but
+/// is rejected by the parser (tests/timestamps in the schema crate hold both to one table).
+pub const TIMESTAMP_PATTERN: &str = r"^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?Z|\d{4}-\d{1,2}-\d{1,2} \d{2}:\d{2}:\d{2}(\.\d{1,9})?)$";
+/// Dates as eventlake writes them and [`parse_date`] reads them.
+pub const DATE_PATTERN: &str = r"^\d{4}-\d{2}-\d{2}$";
+
 /// A UTC instant with nanosecond precision.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Instant {

@@ -118,26 +118,6 @@ impl Type {
         self.to_string()
     }
 
-    /// The Athena engine v3 (Trino) spelling used in DML, e.g. in `CAST(x AS …)`.
-    pub fn trino(&self) -> String {
-        match self {
-            Type::Int => "integer".to_owned(),
-            Type::Float => "real".to_owned(),
-            Type::String => "varchar".to_owned(),
-            Type::Timestamp => "timestamp(3)".to_owned(),
-            Type::Array { items } => format!("array({})", items.trino()),
-            Type::Map { key, value } => format!("map({}, {})", key.trino(), value.trino()),
-            Type::Struct { fields } => {
-                let inner: Vec<String> = fields
-                    .iter()
-                    .map(|f| format!("{} {}", f.name, f.ty.trino()))
-                    .collect();
-                format!("row({})", inner.join(", "))
-            }
-            other => other.to_string(),
-        }
-    }
-
     /// Nesting depth: 0 for a primitive, 1 for `array<int>`, and so on.
     pub fn depth(&self) -> usize {
         match self {
@@ -151,33 +131,7 @@ impl Type {
 
 impl fmt::Display for Type {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Type::Boolean => f.write_str("boolean"),
-            Type::Tinyint => f.write_str("tinyint"),
-            Type::Smallint => f.write_str("smallint"),
-            Type::Int => f.write_str("int"),
-            Type::Bigint => f.write_str("bigint"),
-            Type::Float => f.write_str("float"),
-            Type::Double => f.write_str("double"),
-            Type::Decimal { precision, scale } => write!(f, "decimal({precision},{scale})"),
-            Type::String => f.write_str("string"),
-            Type::Varchar { length } => write!(f, "varchar({length})"),
-            Type::Char { length } => write!(f, "char({length})"),
-            Type::Date => f.write_str("date"),
-            Type::Timestamp => f.write_str("timestamp"),
-            Type::Array { items } => write!(f, "array<{items}>"),
-            Type::Map { key, value } => write!(f, "map<{key},{value}>"),
-            Type::Struct { fields } => {
-                f.write_str("struct<")?;
-                for (i, field) in fields.iter().enumerate() {
-                    if i > 0 {
-                        f.write_str(",")?;
-                    }
-                    write!(f, "{}:{}", field.name, field.ty)?;
-                }
-                f.write_str(">")
-            }
-        }
+        f.write_str(&crate::mapping::glue(self))
     }
 }
 
@@ -207,25 +161,12 @@ impl TypeError {
     }
 }
 
-/// Names of every supported type, for suggestions and docs.
-pub const TYPE_NAMES: &[&str] = &[
-    "boolean",
-    "tinyint",
-    "smallint",
-    "int",
-    "bigint",
-    "float",
-    "double",
-    "decimal",
-    "string",
-    "varchar",
-    "char",
-    "date",
-    "timestamp",
-    "array",
-    "map",
-    "struct",
-];
+/// Names of every supported type, for suggestions and docs: the type mapping's scalars, then
+/// the nested types.
+pub fn type_names() -> Vec<&'static str> {
+    let scalars = crate::mapping::SCALARS.iter().map(|row| row.glue);
+    scalars.chain(["array", "map", "struct"]).collect()
+}
 
 /// Parses a type string such as `array<struct<sku:string,qty:int>>`.
 ///
@@ -344,11 +285,13 @@ impl Parser<'_> {
         let Some((range, word)) = self.word() else {
             return Err(match self.peek() {
                 None => TypeError::new(self.pos..self.pos, "expected a type, found nothing")
-                    .help(format!("use one of: {}", TYPE_NAMES.join(", "))),
+                    .help(format!("use one of: {}", type_names().join(", "))),
                 Some(c) => TypeError::new(self.here(), format!("expected a type, found `{c}`")),
             });
         };
         let lower = word.to_ascii_lowercase();
+        // The reverse of the type mapping's Glue names (`mapping::SCALARS`), which its tests
+        // parse back row by row.
         let ty = match lower.as_str() {
             "boolean" => Type::Boolean,
             "tinyint" => Type::Tinyint,
@@ -578,13 +521,13 @@ fn unknown_type(range: Range<usize>, word: &str) -> TypeError {
                 "list" | "vec" => Some("array<T>"),
                 "row" | "record" => Some("struct<…>"),
                 "dict" | "hashmap" => Some("map<K,V>"),
-                _ => crate::diag::did_you_mean(word, TYPE_NAMES.iter().copied()),
+                _ => crate::diag::did_you_mean(word, type_names()),
             };
             (
                 format!("unknown type `{word}`"),
                 match alias {
                     Some(a) => format!("did you mean `{a}`?"),
-                    None => format!("supported types: {}", TYPE_NAMES.join(", ")),
+                    None => format!("supported types: {}", type_names().join(", ")),
                 },
             )
         }
@@ -640,12 +583,6 @@ mod tests {
         assert!(e.message.contains("at least one field"));
         let e = parse("int int").unwrap_err();
         assert_eq!(e.range, 4..7);
-    }
-
-    #[test]
-    fn trino_names() {
-        let t = parse("struct<a:int,b:array<float>>").unwrap_or(Type::Boolean);
-        assert_eq!(t.trino(), "row(a integer, b array(real))");
     }
 
     #[test]

@@ -140,9 +140,9 @@ fn documented_words() -> Vec<String> {
     let mut words = Vec::new();
     walk(&committed, &mut words);
     words.extend(
-        eventlake_schema::types::TYPE_NAMES
-            .iter()
-            .map(|t| (*t).to_owned()),
+        eventlake_schema::types::type_names()
+            .into_iter()
+            .map(str::to_owned),
     );
     words.sort();
     words.dedup();

@@ -22,7 +22,7 @@
 use serde::Serialize;
 
 use eventlake_schema::limits::MAX_ATHENA_QUERY_BYTES;
-use eventlake_schema::{Event, Field, Granularity, Partitioning, Type};
+use eventlake_schema::{Event, Field, Granularity, Partitioning, Type, mapping};
 
 use super::{Context, glue};
 use crate::output::Artifact;
@@ -180,18 +180,7 @@ fn ddl_context(cx: &Context<'_>, event: &Event, plan: &EventPlan) -> DdlContext 
 /// The DDL spelling of a type: the Glue spelling with struct field names quoted by
 /// [`ddl_ident`] where needed (`struct<`select`:string>`).
 pub fn ddl_type(ty: &Type) -> String {
-    match ty {
-        Type::Array { items } => format!("array<{}>", ddl_type(items)),
-        Type::Map { key, value } => format!("map<{},{}>", ddl_type(key), ddl_type(value)),
-        Type::Struct { fields } => {
-            let inner: Vec<String> = fields
-                .iter()
-                .map(|f| format!("{}:{}", ddl_ident(&f.name), ddl_type(&f.ty)))
-                .collect();
-            format!("struct<{}>", inner.join(","))
-        }
-        other => other.glue(),
-    }
+    mapping::type_text(ty, mapping::Dialect::Glue, &ddl_ident)
 }
 
 fn unquote_backticks(s: &str) -> String {
@@ -438,8 +427,9 @@ impl<'a> Planner<'a> {
             && let Some(ts) = &self.time
         {
             filters.push(format!(
-                "CAST({} AS date) = current_date",
-                ts.sql(qualifier)
+                "CAST({} AS {}) = current_date",
+                ts.sql(qualifier),
+                mapping::trino(&Type::Date)
             ));
         }
         filters

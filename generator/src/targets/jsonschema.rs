@@ -4,15 +4,10 @@
 
 use serde_json::{Map, Value, json};
 
-use eventlake_schema::{Event, Field, Type, sample};
+use eventlake_schema::{Event, Field, Type, mapping, sample};
 
 use super::{Context, pretty_json};
 use crate::output::Artifact;
-
-/// Strings OpenX reads as timestamps: `yyyy-MM-ddTHH:mm:ss[.f]Z` or `yyyy-M-d HH:mm:ss[.f]`.
-pub const TIMESTAMP_PATTERN: &str = r"^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?Z|\d{4}-\d{1,2}-\d{1,2} \d{2}:\d{2}:\d{2}(\.\d{1,9})?)$";
-/// Dates as eventlake writes them.
-pub const DATE_PATTERN: &str = r"^\d{4}-\d{2}-\d{2}$";
 
 /// `jsonschema/<event>.schema.json`.
 pub fn render(cx: &Context<'_>) -> Result<Vec<Artifact>, crate::Error> {
@@ -110,63 +105,23 @@ fn make_nullable(s: &mut Map<String, Value>) {
     }
 }
 
-/// The schema of one Glue type's JSON value (non-null).
+/// The schema of one Glue type's JSON value (non-null): the scalars' from the type
+/// mapping, composed here for arrays, maps and structs.
 pub fn type_schema(ty: &Type) -> Map<String, Value> {
     let v = match ty {
-        Type::Boolean => json!({"type": "boolean"}),
-        Type::Tinyint | Type::Smallint | Type::Int | Type::Bigint => {
-            let (min, max) = ty.integer_range().unwrap_or((i64::MIN, i64::MAX));
-            json!({"type": "integer", "minimum": min, "maximum": max})
-        }
-        Type::Float | Type::Double => json!({"type": "number"}),
-        Type::Decimal { precision, scale } => {
-            let limit: Value = format!("1{}", "0".repeat(usize::from(precision - scale)))
-                .parse::<serde_json::Number>()
-                .map_or(Value::Null, Value::Number);
-            let neg: Value = format!("-1{}", "0".repeat(usize::from(precision - scale)))
-                .parse::<serde_json::Number>()
-                .map_or(Value::Null, Value::Number);
-            json!({
-                "type": "number",
-                "exclusiveMinimum": neg,
-                "exclusiveMaximum": limit,
-                "$comment": format!("decimal({precision},{scale}): at most {scale} digit(s) after the point; send an exact JSON number"),
-            })
-        }
-        Type::String => json!({"type": "string"}),
-        Type::Varchar { length } | Type::Char { length } => {
-            json!({"type": "string", "maxLength": length})
-        }
-        Type::Date => json!({"type": "string", "pattern": DATE_PATTERN, "format": "date"}),
-        Type::Timestamp => json!({
-            "type": ["string", "number"],
-            "pattern": TIMESTAMP_PATTERN,
-            "$comment": "UTC: yyyy-MM-ddTHH:mm:ss[.fff]Z, yyyy-MM-dd HH:mm:ss[.fff], or epoch seconds/milliseconds; offsets like +00:00 are rejected by Firehose"
-        }),
         Type::Array { items } => json!({"type": "array", "items": type_schema(items)}),
         Type::Map { key, value } => {
             let mut m = json!({"type": "object", "additionalProperties": type_schema(value)});
-            if let Some(pattern) = key_pattern(key) {
+            if let Some(pattern) = mapping::json_key_pattern(key) {
                 m["propertyNames"] = json!({"pattern": pattern});
             }
             m
         }
         Type::Struct { fields } => Value::Object(object_schema(fields)),
+        scalar => mapping::json_schema(scalar).unwrap_or_default(),
     };
     match v {
         Value::Object(m) => m,
         _ => Map::new(),
-    }
-}
-
-fn key_pattern(key: &Type) -> Option<&'static str> {
-    match key {
-        t if t.is_integer() => Some(r"^-?\d+$"),
-        Type::Boolean => Some("^(true|false)$"),
-        Type::Date => Some(DATE_PATTERN),
-        Type::Float | Type::Double | Type::Decimal { .. } => {
-            Some(r"^-?\d+(\.\d+)?([eE][-+]?\d+)?$")
-        }
-        _ => None,
     }
 }

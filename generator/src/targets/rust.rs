@@ -17,7 +17,7 @@
 
 use std::collections::BTreeSet;
 
-use eventlake_schema::{Event, Field, Schema, Type};
+use eventlake_schema::{Event, Field, Schema, Type, mapping};
 use proc_macro2::{Ident, Span, TokenStream};
 use quote::{format_ident, quote};
 
@@ -187,21 +187,6 @@ impl Cx {
             return self.enumeration(event, base, path, field);
         }
         match ty {
-            Type::Boolean => quote!(bool),
-            Type::Tinyint => quote!(i8),
-            Type::Smallint => quote!(i16),
-            Type::Int => quote!(i32),
-            Type::Bigint => quote!(i64),
-            Type::Float => quote!(f32),
-            Type::Double => quote!(f64),
-            Type::Decimal { .. } => quote!(::eventlake::rust_decimal::Decimal),
-            Type::String | Type::Varchar { .. } | Type::Char { .. } => {
-                quote!(String)
-            }
-            Type::Date => quote!(::eventlake::chrono::NaiveDate),
-            Type::Timestamp => {
-                quote!(::eventlake::chrono::DateTime<::eventlake::chrono::Utc>)
-            }
             Type::Array { items } => {
                 let inner = self.rust_type(event, base, path, field, items);
                 quote!(Vec<#inner>)
@@ -212,6 +197,10 @@ impl Cx {
                 quote!(::std::collections::BTreeMap<#k, #v>)
             }
             Type::Struct { fields } => self.structure(event, base, path, field, fields),
+            scalar => mapping::scalar(scalar)
+                .and_then(|row| syn::parse_str::<syn::Type>(row.rust).ok())
+                .map(|t| quote!(#t))
+                .unwrap_or_default(),
         }
     }
 

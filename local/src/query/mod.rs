@@ -29,10 +29,11 @@ use datafusion::datasource::listing::{
 use datafusion::prelude::{SessionConfig, SessionContext};
 
 use eventlake_schema::Schema;
+use eventlake_schema::model::PARTITION_TYPE;
 use eventlake_schema::time::Instant;
 
 use crate::Error;
-use crate::columns::event_schema;
+use crate::columns::{arrow_type, event_schema};
 
 pub mod padded_partitions;
 
@@ -74,7 +75,7 @@ impl LakeQuery {
             let partition_cols: Vec<(String, DataType)> = event
                 .partition_columns()
                 .iter()
-                .map(|p| (p.name.to_owned(), DataType::Int32))
+                .map(|p| (p.name.to_owned(), arrow_type(&PARTITION_TYPE)))
                 .collect();
             let dir = lake_dir.join("data").join(&event.name);
             let reference = TableReference::partial(lake.as_str(), event.name.as_str());
