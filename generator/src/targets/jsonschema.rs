@@ -94,6 +94,8 @@ fn field_schema(f: &Field) -> Value {
     Value::Object(s)
 }
 
+/// Adds `"null"` to the `type` this module has just built for the field (a name, or a list
+/// of names for timestamps).
 fn make_nullable(s: &mut Map<String, Value>) {
     match s.get_mut("type") {
         Some(Value::String(t)) => {
@@ -110,13 +112,14 @@ fn make_nullable(s: &mut Map<String, Value>) {
 pub fn type_schema(ty: &Type) -> Map<String, Value> {
     let v = match ty {
         Type::Array { items } => json!({"type": "array", "items": type_schema(items)}),
-        Type::Map { key, value } => {
-            let mut m = json!({"type": "object", "additionalProperties": type_schema(value)});
-            if let Some(pattern) = mapping::json_key_pattern(key) {
-                m["propertyNames"] = json!({"pattern": pattern});
-            }
-            m
-        }
+        Type::Map { key, value } => match mapping::json_key_pattern(key) {
+            Some(pattern) => json!({
+                "type": "object",
+                "additionalProperties": type_schema(value),
+                "propertyNames": {"pattern": pattern},
+            }),
+            None => json!({"type": "object", "additionalProperties": type_schema(value)}),
+        },
         Type::Struct { fields } => Value::Object(object_schema(fields)),
         scalar => mapping::json_schema(scalar).unwrap_or_default(),
     };
