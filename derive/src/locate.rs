@@ -1,6 +1,6 @@
 //! Finding events.toml at compile time, and parsing it once per file version.
 //!
-//! Rules of this module (STYLE.md §5):
+//! Rules of this module:
 //! - the schema is, in this order: `#[datalake(schema = "…")]` relative to the user crate's
 //!   `CARGO_MANIFEST_DIR` (absolute paths are rejected: they only work on one machine), the
 //!   `EVENTLAKE_SCHEMA` environment variable (relative to the same directory), or the nearest

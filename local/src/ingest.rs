@@ -592,7 +592,8 @@ impl<'s> Writers<'s> {
     }
 }
 
-/// A failed record as Firehose writes it under its error prefix (AWS_FACTS §2.2).
+/// A failed record as Firehose writes it under its error prefix (docs/aws-behaviour.md,
+/// "Error documents of failed records").
 fn error_document(
     stage: &Stage,
     lake: &str,

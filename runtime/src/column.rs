@@ -5,7 +5,7 @@
 //! - one impl per (Rust type, Glue type) pair in the table of the crate docs; an integer type
 //!   is accepted wherever all its values fit, a float never goes into a `decimal`;
 //! - what is written is what Firehose's OpenX JSON deserializer accepts for that Glue type
-//!   (AWS_FACTS §2): timestamps `yyyy-MM-ddTHH:mm:ss.fffZ` in UTC, dates `yyyy-MM-dd`,
+//!   (docs/aws-behaviour.md, "Timestamps"): timestamps `yyyy-MM-ddTHH:mm:ss.fffZ` in UTC, dates `yyyy-MM-dd`,
 //!   decimals as exact JSON numbers, map keys as JSON strings;
 //! - writing never fails and never panics: a non-finite float is written as `null`.
 //!
