@@ -30,6 +30,7 @@ pub mod load;
 pub mod model;
 pub mod names;
 pub mod sample;
+mod string_enum;
 pub mod time;
 pub mod types;
 

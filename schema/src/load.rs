@@ -28,20 +28,6 @@ use crate::{cron, evolution, limits, model};
 pub const ROOT_KEYS: &[&str] = &["lake", "events", "accept"];
 /// Keys of `[lake]`.
 pub const LAKE_KEYS: &[&str] = &["name", "description", "defaults"];
-/// Keys of `[lake.defaults]`; each may also be set on an event.
-pub const SETTINGS_KEYS: &[&str] = &[
-    "stream_mode",
-    "shards",
-    "retention_hours",
-    "buffer_interval_seconds",
-    "buffer_size_mb",
-    "parquet_compression",
-    "raw_retention_days",
-    "partitioning",
-    "granularity",
-    "catalog",
-    "crawler_schedule",
-];
 /// Keys of `[events.<name>]` besides the settings keys.
 pub const EVENT_KEYS: &[&str] = &["description", "partition_key", "time_field", "fields"];
 /// Keys of a field given as a table.
@@ -207,42 +193,57 @@ struct Cx<'s> {
     diags: Vec<Diagnostic>,
 }
 
-/// Settings as written in one table, each with the span of its value.
-#[derive(Default)]
-struct SettingsOverride {
-    stream_mode: Option<(StreamMode, Span)>,
-    shards: Option<(u32, Span)>,
-    retention_hours: Option<(u32, Span)>,
-    buffer_interval_seconds: Option<(u32, Span)>,
-    buffer_size_mb: Option<(u32, Span)>,
-    parquet_compression: Option<(Compression, Span)>,
-    raw_retention_days: Option<(u32, Span)>,
-    partitioning: Option<(Partitioning, Span)>,
-    granularity: Option<(Granularity, Span)>,
-    catalog: Option<(Catalog, Span)>,
-    crawler_schedule: Option<(String, Span)>,
+/// The loader's side of the settings table ([`model::with_settings`]): the key list, the
+/// settings as written in one table, and reading them.
+macro_rules! settings_loader {
+    ($($name:ident: $ty:ident = $default:expr, $kind:ident $(($($arg:tt)*))?; $doc:tt, $schema_doc:tt;)+) => {
+        /// Keys of `[lake.defaults]`; each may also be set on an event.
+        pub const SETTINGS_KEYS: &[&str] = &[$(stringify!($name)),+];
+
+        /// Settings as written in one table, each with the span of its value.
+        #[derive(Default)]
+        struct SettingsOverride {
+            $($name: Option<($ty, Span)>,)+
+        }
+
+        impl SettingsOverride {
+            fn apply(&self, base: &mut Settings) {
+                $(if let Some((v, _)) = &self.$name {
+                    base.$name = v.clone();
+                })+
+            }
+        }
+
+        impl Cx<'_> {
+            fn settings(&mut self, table: &DeTable<'_>) -> SettingsOverride {
+                let mut s = SettingsOverride::default();
+                for (k, v) in table {
+                    let span = v.span();
+                    $(if k.get_ref() == stringify!($name) {
+                        s.$name = read_setting!(self, v, $name, $ty, $kind $(($($arg)*))?)
+                            .map(|x| (x, span.clone()));
+                    })+
+                }
+                s
+            }
+        }
+    };
 }
 
-impl SettingsOverride {
-    fn apply(&self, base: &mut Settings) {
-        macro_rules! take {
-            ($($k:ident),*) => { $( if let Some((v, _)) = &self.$k { base.$k = v.clone(); } )* };
-        }
-        take!(
-            stream_mode,
-            shards,
-            retention_hours,
-            buffer_interval_seconds,
-            buffer_size_mb,
-            parquet_compression,
-            raw_retention_days,
-            partitioning,
-            granularity,
-            catalog,
-            crawler_schedule
-        );
-    }
+/// Reads one setting's value the way its row in the settings table says.
+macro_rules! read_setting {
+    ($cx:ident, $v:ident, $name:ident, $ty:ident, choice) => {
+        $cx.choice($v, stringify!($name), $ty::NAMES, $ty::from_name)
+    };
+    ($cx:ident, $v:ident, $name:ident, $ty:ident, range($min:tt, $max:tt, $help:tt)) => {
+        $cx.int_in($v, stringify!($name), $min, $max, $help)
+    };
+    ($cx:ident, $v:ident, $name:ident, $ty:ident, cron) => {
+        $cx.cron_schedule($v, concat!("`", stringify!($name), "`"))
+    };
 }
+
+model::with_settings!(settings_loader);
 
 impl<'s> Cx<'s> {
     fn report(&mut self, path: &str) -> Report {
@@ -565,36 +566,19 @@ impl<'s> Cx<'s> {
         (name.map(|name| Lake { name, description }), defaults)
     }
 
-    fn settings(&mut self, table: &DeTable<'_>) -> SettingsOverride {
-        let mut s = SettingsOverride::default();
-        for (k, v) in table {
-            let span = v.span();
-            match k.get_ref().as_ref() {
-                "stream_mode" => s.stream_mode = self.choice(v, "stream_mode", StreamMode::NAMES, StreamMode::from_name).map(|x| (x, span)),
-                "shards" => s.shards = self.int_in(v, "shards", 1, 10_000, "a provisioned stream needs at least one shard; raise your account's shard quota for more").map(|x| (x, span)),
-                "retention_hours" => s.retention_hours = self.int_in(v, "retention_hours", 24, 8760, "Kinesis keeps records for 24 hours (default) up to 365 days").map(|x| (x, span)),
-                "buffer_interval_seconds" => s.buffer_interval_seconds = self.int_in(v, "buffer_interval_seconds", 0, 900, "Firehose buffers between 0 and 900 seconds").map(|x| (x, span)),
-                "buffer_size_mb" => s.buffer_size_mb = self.int_in(v, "buffer_size_mb", 64, 128, "Parquet conversion needs a buffer of at least 64 MiB; Firehose allows at most 128").map(|x| (x, span)),
-                "parquet_compression" => s.parquet_compression = self.choice(v, "parquet_compression", Compression::NAMES, Compression::from_name).map(|x| (x, span)),
-                "raw_retention_days" => s.raw_retention_days = self.int_in(v, "raw_retention_days", 1, 36_500, "raw backups expire after at least one day").map(|x| (x, span)),
-                "partitioning" => s.partitioning = self.choice(v, "partitioning", Partitioning::NAMES, Partitioning::from_name).map(|x| (x, span)),
-                "granularity" => s.granularity = self.choice(v, "granularity", Granularity::NAMES, Granularity::from_name).map(|x| (x, span)),
-                "catalog" => s.catalog = self.choice(v, "catalog", Catalog::NAMES, Catalog::from_name).map(|x| (x, span)),
-                "crawler_schedule" => {
-                    if let Some(expr) = self.string(v, "`crawler_schedule`") {
-                        match cron::check_schedule(&expr) {
-                            Ok(()) => s.crawler_schedule = Some((expr, span)),
-                            Err(why) => self.push(
-                                Diagnostic::error(span, format!("invalid crawler schedule: {why}"))
-                                    .with_help("AWS cron: `cron(Minutes Hours Day-of-month Month Day-of-week Year)`, e.g. `cron(15,45 * * * ? *)`"),
-                            ),
-                        }
-                    }
-                }
-                _ => {}
+    /// An AWS cron schedule, or a located error saying what is wrong with it.
+    fn cron_schedule(&mut self, v: &Spanned<DeValue<'_>>, what: &str) -> Option<String> {
+        let expr = self.string(v, what)?;
+        match cron::check_schedule(&expr) {
+            Ok(()) => Some(expr),
+            Err(why) => {
+                self.push(
+                    Diagnostic::error(v.span(), format!("invalid crawler schedule: {why}"))
+                        .with_help("AWS cron: `cron(Minutes Hours Day-of-month Month Day-of-week Year)`, e.g. `cron(15,45 * * * ? *)`"),
+                );
+                None
             }
         }
-        s
     }
 
     /// Checks combinations that are wrong within one table (defaults or one event).
@@ -1180,26 +1164,4 @@ impl<'s> Cx<'s> {
         }
         Some(key)
     }
-}
-
-/// Compile-time reminder that `model::Settings` and `SETTINGS_KEYS` list the same keys.
-#[allow(
-    dead_code,
-    reason = "exists only to fail the build when a setting is added in one place only"
-)]
-fn settings_fields_match(s: &model::Settings) -> [&str; 11] {
-    let model::Settings {
-        stream_mode: _,
-        shards: _,
-        retention_hours: _,
-        buffer_interval_seconds: _,
-        buffer_size_mb: _,
-        parquet_compression: _,
-        raw_retention_days: _,
-        partitioning: _,
-        granularity: _,
-        catalog: _,
-        crawler_schedule: _,
-    } = s;
-    [""; 11]
 }
