@@ -130,43 +130,22 @@ impl Field {
 /// type's spellings, an integer `range(min, max, help)`, or a `cron` schedule), its
 /// documentation and its line in the format's JSON Schema. [`Settings`] (here), the loader's
 /// key list and per-table overrides ([`crate::load`]) and the format's `SettingsTable`
-/// ([`crate::format`]) are generated from it: each passes a macro that takes the rows.
+/// ([`crate::format`]) are generated from it: each passes a macro that takes the rows. One
+/// row a line: `key: Type = default, how; "model doc", "JSON Schema description";`.
 macro_rules! with_settings {
     ($callback:ident) => {
         $callback! {
-            stream_mode: StreamMode = StreamMode::Provisioned, choice;
-                "Kinesis capacity mode.",
-                "Kinesis capacity mode (default `provisioned`).";
-            shards: u32 = 1, range(1, 10_000, "a provisioned stream needs at least one shard; raise your account's shard quota for more");
-                "Shard count (provisioned streams only).",
-                "Shards of a provisioned stream (default 1).";
-            retention_hours: u32 = 24, range(24, 8760, "Kinesis keeps records for 24 hours (default) up to 365 days");
-                "Kinesis retention, 24..=8760 hours.",
-                "Kinesis retention in hours (default 24).";
-            buffer_interval_seconds: u32 = 60, range(0, 900, "Firehose buffers between 0 and 900 seconds");
-                "Firehose buffering interval, 0..=900 seconds.",
-                "Firehose buffering interval in seconds (default 60).";
-            buffer_size_mb: u32 = 64, range(64, 128, "Parquet conversion needs a buffer of at least 64 MiB; Firehose allows at most 128");
-                "Firehose buffering size, 64..=128 MiB (Parquet conversion needs at least 64).",
-                "Firehose buffering size in MiB (default 64; Parquet conversion needs at least 64).";
-            parquet_compression: Compression = Compression::Snappy, choice;
-                "Parquet compression.",
-                "Parquet compression (default `snappy`).";
-            raw_retention_days: u32 = 30, range(1, 36_500, "raw backups expire after at least one day");
-                "Days until raw JSON backups expire.",
-                "Days until raw JSON backups expire (default 30).";
-            partitioning: Partitioning = Partitioning::Arrival, choice;
-                "Partition by arrival time or by the event's `time_field`.",
-                "Partition by Firehose arrival time or by the event's `time_field` (default `arrival`).";
-            granularity: Granularity = Granularity::Hour, choice;
-                "Finest time partition.",
-                "Finest time partition (default `hour`).";
-            catalog: Catalog = Catalog::Projection, choice;
-                "How Athena finds partitions.",
-                "Partition discovery: projection, crawler or both (default `projection`).";
-            crawler_schedule: String = "cron(15,45 * * * ? *)".to_owned(), cron;
-                "Crawler schedule, an AWS 6-field cron expression.",
-                "Crawler schedule, AWS 6-field cron (default `cron(15,45 * * * ? *)`).";
+            stream_mode: StreamMode = StreamMode::Provisioned, choice; "Kinesis capacity mode.", "Kinesis capacity mode (default `provisioned`).";
+            shards: u32 = 1, range(1, 10_000, "a provisioned stream needs at least one shard; raise your account's shard quota for more"); "Shard count (provisioned streams only).", "Shards of a provisioned stream (default 1).";
+            retention_hours: u32 = 24, range(24, 8760, "Kinesis keeps records for 24 hours (default) up to 365 days"); "Kinesis retention, 24..=8760 hours.", "Kinesis retention in hours (default 24).";
+            buffer_interval_seconds: u32 = 60, range(0, 900, "Firehose buffers between 0 and 900 seconds"); "Firehose buffering interval, 0..=900 seconds.", "Firehose buffering interval in seconds (default 60).";
+            buffer_size_mb: u32 = 64, range(64, 128, "Parquet conversion needs a buffer of at least 64 MiB; Firehose allows at most 128"); "Firehose buffering size, 64..=128 MiB (Parquet conversion needs at least 64).", "Firehose buffering size in MiB (default 64; Parquet conversion needs at least 64).";
+            parquet_compression: Compression = Compression::Snappy, choice; "Parquet compression.", "Parquet compression (default `snappy`).";
+            raw_retention_days: u32 = 30, range(1, 36_500, "raw backups expire after at least one day"); "Days until raw JSON backups expire.", "Days until raw JSON backups expire (default 30).";
+            partitioning: Partitioning = Partitioning::Arrival, choice; "Partition by arrival time or by the event's `time_field`.", "Partition by Firehose arrival time or by the event's `time_field` (default `arrival`).";
+            granularity: Granularity = Granularity::Hour, choice; "Finest time partition.", "Finest time partition (default `hour`).";
+            catalog: Catalog = Catalog::Projection, choice; "How Athena finds partitions.", "Partition discovery: projection, crawler or both (default `projection`).";
+            crawler_schedule: String = "cron(15,45 * * * ? *)".to_owned(), cron; "Crawler schedule, an AWS 6-field cron expression.", "Crawler schedule, AWS 6-field cron (default `cron(15,45 * * * ? *)`).";
         }
     };
 }

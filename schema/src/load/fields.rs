@@ -6,7 +6,8 @@ use std::borrow::Cow;
 use toml::Spanned;
 use toml::de::{DeTable, DeValue};
 
-use super::{Cx, FIELD_KEYS, ITEMS_KEYS, MAX_DOC_LEN, MAX_TYPE_LEN};
+use super::values::wrong_kind;
+use super::{Cx, FIELD_KEYS, ITEMS_KEYS, MAX_DOC_LEN, MAX_TYPE_LEN, Value};
 use crate::diag::{Diagnostic, Span};
 use crate::example;
 use crate::model::Field;
@@ -98,12 +99,8 @@ impl Cx<'_> {
                 Field::from_type_string(name.clone(), ty, key.span())
             }
             DeValue::Table(t) => self.field_table(key, t, v.span(), top_level, depth)?,
-            other => {
-                let msg = format!(
-                    "field `{name}` must be a type string or a table, found {}",
-                    other.type_str()
-                );
-                self.push(Diagnostic::error(v.span(), msg).with_help(format!("write `{name} = \"string\"` or `{name} = {{ type = \"string\", required = true }}`")));
+            _ => {
+                self.push(wrong_kind(v, &format!("field `{name}`"), "a type string or a table").with_help(format!("write `{name} = \"string\"` or `{name} = {{ type = \"string\", required = true }}`")));
                 return None;
             }
         };
@@ -187,13 +184,12 @@ impl Cx<'_> {
                     "`items` belongs to `type = \"array\"`, not to a struct",
                 );
             }
-            let Some((fk, fv)) = nested else {
-                self.push(
-                    Diagnostic::error(type_v.span(), format!("struct field `{name}` has no `fields`"))
-                        .with_help("add `fields = { city = \"string\" }`, or write the type inline: `struct<city:string>`"),
-                );
-                return None;
-            };
+            let (fk, fv) = self.present(
+                nested,
+                type_v,
+                format!("struct field `{name}` has no `fields`"),
+                "add `fields = { city = \"string\" }`, or write the type inline: `struct<city:string>`",
+            )?;
             Type::Struct {
                 fields: self.fields(fk.span(), fv, false, depth + 1)?,
             }
@@ -201,13 +197,12 @@ impl Cx<'_> {
             if let Some((fk, _)) = nested {
                 self.error(fk.span(), "`fields` belongs to `type = \"struct\"`; put it inside `items` for an array of structs");
             }
-            let Some((_, iv)) = items else {
-                self.push(
-                    Diagnostic::error(type_v.span(), format!("array field `{name}` has no `items`"))
-                        .with_help("add `items = \"string\"` (or a table), or write the type inline: `array<string>`"),
-                );
-                return None;
-            };
+            let (_, iv) = self.present(
+                items,
+                type_v,
+                format!("array field `{name}` has no `items`"),
+                "add `items = \"string\"` (or a table), or write the type inline: `array<string>`",
+            )?;
             Type::Array {
                 items: Box::new(self.items(iv, depth + 1)?),
             }
@@ -302,12 +297,8 @@ impl Cx<'_> {
                     _ => self.type_string(&ty_text, tv.span(), depth),
                 }
             }
-            other => {
-                let msg = format!(
-                    "`items` must be a type string or a table, found {}",
-                    other.type_str()
-                );
-                self.error(v.span(), msg);
+            _ => {
+                self.push(wrong_kind(v, "`items`", "a type string or a table"));
                 None
             }
         }
@@ -329,11 +320,7 @@ impl Cx<'_> {
             return None;
         }
         let DeValue::Array(arr) = v.get_ref() else {
-            let msg = format!(
-                "`enum` must be an array of strings, found {}",
-                v.get_ref().type_str()
-            );
-            self.error(v.span(), msg);
+            self.push(wrong_kind(v, "`enum`", "an array of strings"));
             return None;
         };
         if arr.is_empty() {
@@ -367,18 +354,13 @@ impl Cx<'_> {
         Some(out)
     }
 
-    pub(super) fn json_key(
-        &mut self,
-        v: &Spanned<DeValue<'_>>,
-        name: &str,
-        top_level: bool,
-    ) -> Option<String> {
+    pub(super) fn json_key(&mut self, v: &Value<'_>, name: &str, top: bool) -> Option<String> {
         let key = self.string(v, "`json`")?;
         if key.is_empty() {
             self.error(v.span(), "`json` cannot be empty");
             return None;
         }
-        if !top_level && !key.eq_ignore_ascii_case(name) {
+        if !top && !key.eq_ignore_ascii_case(name) {
             self.push(
                 Diagnostic::error(v.span(), format!("nested field `{name}` cannot be read from JSON key `{key}`"))
                     .with_help(format!(

@@ -101,10 +101,7 @@ pub fn load_path(path: &std::path::Path) -> Result<Loaded, Report> {
 
 /// Validates events.toml text; `path` is only used in messages.
 pub fn load_str(source: &str, path: &str) -> Result<Loaded, Report> {
-    let mut cx = Cx {
-        source,
-        diags: Vec::new(),
-    };
+    let mut cx = Cx::new(source);
     let (root, syntax_errors) = DeTable::parse_recoverable(source);
     if !syntax_errors.is_empty() {
         for e in syntax_errors {
@@ -157,10 +154,7 @@ pub struct Lenient {
 /// syntax error, no `[lake]` name, an event whose name or columns cannot be read); every
 /// other problem is returned in [`Lenient::problems`].
 pub fn load_lenient(source: &str, path: &str) -> Result<Lenient, Report> {
-    let mut cx = Cx {
-        source,
-        diags: Vec::new(),
-    };
+    let mut cx = Cx::new(source);
     let (root, syntax_errors) = DeTable::parse_recoverable(source);
     if !syntax_errors.is_empty() {
         // The same report as `load_str` gives for a syntax error.
@@ -193,7 +187,9 @@ fn first_line(s: &str) -> &str {
     s.lines().next().unwrap_or(s).trim()
 }
 
-type Entry<'a, 'i> = (&'a Spanned<Cow<'i, str>>, &'a Spanned<DeValue<'i>>);
+type Entry<'a, 'i> = (&'a Spanned<Cow<'i, str>>, &'a Value<'i>);
+/// A TOML value with its span.
+type Value<'i> = Spanned<DeValue<'i>>;
 
 /// The loader's state: the text (for spans inside strings) and the problems found so far.
 struct Cx<'s> {
@@ -201,7 +197,14 @@ struct Cx<'s> {
     diags: Vec<Diagnostic>,
 }
 
-impl Cx<'_> {
+impl<'s> Cx<'s> {
+    fn new(source: &'s str) -> Self {
+        Self {
+            source,
+            diags: Vec::new(),
+        }
+    }
+
     fn report(&mut self, path: &str) -> Report {
         Report {
             path: path.to_owned(),

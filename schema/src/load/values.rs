@@ -6,7 +6,7 @@ use std::borrow::Cow;
 use toml::Spanned;
 use toml::de::{DeTable, DeValue};
 
-use super::{Cx, Entry};
+use super::{Cx, Entry, Value};
 use crate::diag::{Diagnostic, did_you_mean};
 use crate::names;
 
@@ -39,6 +39,20 @@ impl Cx<'_> {
         }
     }
 
+    /// `entry`, or `None` and an error at `at` saying what is missing.
+    pub(super) fn present<T>(
+        &mut self,
+        entry: Option<T>,
+        at: &Value<'_>,
+        missing: String,
+        help: &str,
+    ) -> Option<T> {
+        if entry.is_none() {
+            self.push(Diagnostic::error(at.span(), missing).with_help(help));
+        }
+        entry
+    }
+
     pub(super) fn get<'a, 'i>(table: &'a DeTable<'i>, key: &str) -> Option<Entry<'a, 'i>> {
         table.iter().find(|(k, _)| k.get_ref().as_ref() == key)
     }
@@ -50,9 +64,8 @@ impl Cx<'_> {
     ) -> Option<&'a DeTable<'i>> {
         match v.get_ref() {
             DeValue::Table(t) => Some(t),
-            other => {
-                let msg = format!("{what} must be a table, found {}", other.type_str());
-                self.error(v.span(), msg);
+            _ => {
+                self.push(wrong_kind(v, what, "a table"));
                 None
             }
         }
@@ -61,9 +74,8 @@ impl Cx<'_> {
     pub(super) fn string(&mut self, v: &Spanned<DeValue<'_>>, what: &str) -> Option<String> {
         match v.get_ref() {
             DeValue::String(s) => Some(s.to_string()),
-            other => {
-                let msg = format!("{what} must be a string, found {}", other.type_str());
-                self.error(v.span(), msg);
+            _ => {
+                self.push(wrong_kind(v, what, "a string"));
                 None
             }
         }
@@ -72,12 +84,8 @@ impl Cx<'_> {
     pub(super) fn boolean(&mut self, v: &Spanned<DeValue<'_>>, what: &str) -> Option<bool> {
         match v.get_ref() {
             DeValue::Boolean(b) => Some(*b),
-            other => {
-                let msg = format!(
-                    "{what} must be `true` or `false`, found {}",
-                    other.type_str()
-                );
-                self.error(v.span(), msg);
+            _ => {
+                self.push(wrong_kind(v, what, "`true` or `false`"));
                 None
             }
         }
@@ -108,11 +116,7 @@ impl Cx<'_> {
                 None
             }
             None => {
-                let msg = format!(
-                    "`{what}` must be a whole number, found {}",
-                    v.get_ref().type_str()
-                );
-                self.error(v.span(), msg);
+                self.push(wrong_kind(v, &format!("`{what}`"), "a whole number"));
                 None
             }
         }
@@ -142,12 +146,7 @@ impl Cx<'_> {
         }
     }
 
-    pub(super) fn text_limit(
-        &mut self,
-        v: &Spanned<DeValue<'_>>,
-        what: &str,
-        max: usize,
-    ) -> Option<String> {
+    pub(super) fn text_limit(&mut self, v: &Value<'_>, what: &str, max: usize) -> Option<String> {
         let s = self.string(v, what)?;
         let n = s.chars().count();
         if n > max {
@@ -196,4 +195,13 @@ impl Cx<'_> {
     }
 
     // ---- document structure ------------------------------------------------------------
+}
+
+/// "`what` must be `expected`, found a table": the error for a value of the wrong TOML kind.
+pub(super) fn wrong_kind(v: &Spanned<DeValue<'_>>, what: &str, expected: &str) -> Diagnostic {
+    let found = v.get_ref().type_str();
+    Diagnostic::error(
+        v.span(),
+        format!("{what} must be {expected}, found {found}"),
+    )
 }
