@@ -1,6 +1,6 @@
 //! Finding events.toml at compile time, and parsing it once per file version.
 //!
-//! Rules of this module (STYLE.md §5):
+//! Rules of this module:
 //! - the schema is, in this order: `#[datalake(schema = "…")]` relative to the user crate's
 //!   `CARGO_MANIFEST_DIR` (absolute paths are rejected: they only work on one machine), the
 //!   `EVENTLAKE_SCHEMA` environment variable (relative to the same directory), or the nearest
@@ -247,10 +247,8 @@ mod tests {
 
     #[test]
     fn parses_are_cached_per_file_version() {
-        let dir =
-            std::env::temp_dir().join(format!("eventlake-derive-cache-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
-        let file = dir.join("events.toml");
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("events.toml");
         std::fs::write(
             &file,
             "[lake]\nname = \"a\"\n[events.e.fields]\nx = \"int\"\n",
@@ -280,6 +278,5 @@ mod tests {
         std::fs::write(&file, "[lake\n").unwrap();
         let broken = load(&located).unwrap_err();
         assert_eq!(broken.path, "events.toml");
-        std::fs::remove_dir_all(&dir).unwrap();
     }
 }

@@ -34,9 +34,10 @@ pub const EXIT_INVALID: u8 = 2;
 pub const EXIT_FAILED: u8 = 1;
 
 /// Errors of the CLI (schema problems are a [`Report`], rendered separately).
-#[derive(Debug)]
+#[derive(Debug, thiserror::Error)]
 pub enum Error {
     /// A template failed to render.
+    #[error("template `{name}` failed to render:\n{detail}")]
     Template {
         /// Template name.
         name: String,
@@ -44,6 +45,7 @@ pub enum Error {
         detail: String,
     },
     /// A file operation failed.
+    #[error("{action}: {source}")]
     Io {
         /// What was being done.
         action: String,
@@ -51,8 +53,10 @@ pub enum Error {
         source: std::io::Error,
     },
     /// Invalid input or arguments (exit code [`EXIT_INVALID`]), already phrased for the user.
+    #[error("{0}")]
     Invalid(String),
     /// eventlake refused to touch files that are not its own (exit code [`EXIT_FAILED`]).
+    #[error("{what}:{}\n{fix}", .problems.iter().map(|p| format!("\n  {p}")).collect::<String>())]
     Refused {
         /// What was refused, e.g. "refusing to write to out".
         what: String,
@@ -62,6 +66,7 @@ pub enum Error {
         fix: String,
     },
     /// Anything else, already phrased for the user.
+    #[error("{0}")]
     Message(String),
 }
 
@@ -74,31 +79,6 @@ impl Error {
         }
     }
 }
-
-impl std::fmt::Display for Error {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Error::Template { name, detail } => {
-                write!(f, "template `{name}` failed to render:\n{detail}")
-            }
-            Error::Io { action, source } => write!(f, "{action}: {source}"),
-            Error::Refused {
-                what,
-                problems,
-                fix,
-            } => {
-                write!(f, "{what}:")?;
-                for p in problems {
-                    write!(f, "\n  {p}")?;
-                }
-                write!(f, "\n{fix}")
-            }
-            Error::Invalid(m) | Error::Message(m) => f.write_str(m),
-        }
-    }
-}
-
-impl std::error::Error for Error {}
 
 pub(crate) fn io_err(action: impl Into<String>) -> impl FnOnce(std::io::Error) -> Error {
     let action = action.into();

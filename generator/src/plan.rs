@@ -353,6 +353,8 @@ pub fn shorten(name: &str, max: usize) -> String {
     format!("{}-{hash}", name[..keep].trim_end_matches(['_', '-']))
 }
 
+/// 32-bit FNV-1a. The `fnv` crate has only the 64-bit variant, and these hashes are part of
+/// committed resource names, so the 32-bit one stays (checked against the reference vectors).
 fn fnv(bytes: &[u8]) -> u32 {
     let mut h: u32 = 0x811c_9dc5;
     for b in bytes {
@@ -391,6 +393,13 @@ pub fn dml_ident(name: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn fnv_matches_the_fnv1a_32_reference_vectors() {
+        assert_eq!(fnv(b""), 0x811c_9dc5);
+        assert_eq!(fnv(b"a"), 0xe40c_292c);
+        assert_eq!(fnv(b"foobar"), 0xbf9c_f968);
+    }
 
     #[test]
     fn bucket_names_fit_s3_for_the_longest_lake_name() {

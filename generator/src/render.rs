@@ -143,7 +143,8 @@ mod tests {
     #[test]
     fn undefined_values_are_errors() {
         let mut env = environment(None);
-        env.add_template("t", "{{ missing }}").ok();
+        env.add_template("t", "{{ missing }}")
+            .expect("the template parses");
         let out = env.get_template("t").and_then(|t| t.render(()));
         assert!(out.is_err());
     }

@@ -6,7 +6,7 @@
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::rc::Rc;
 
 use serde_json::{Value, json};
 
@@ -33,21 +33,20 @@ pub fn context(schema: &Schema) -> Context<'_> {
 
 /// Runs `py/check.py <command>` on a request written to a temporary file; returns its JSON.
 pub fn run_check(command: &str, request: &Value) -> Value {
-    let dir = std::env::temp_dir().join(format!("eventlake-check-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("{e}"));
     // One request file per call: tests run in parallel threads of one process.
-    static CALLS: AtomicUsize = AtomicUsize::new(0);
-    let n = CALLS.fetch_add(1, Ordering::Relaxed);
-    let req = dir.join(format!("{command}-{n}.json"));
-    std::fs::write(&req, request.to_string()).unwrap_or_else(|e| panic!("{e}"));
+    let req = tempfile::Builder::new()
+        .prefix(command)
+        .suffix(".json")
+        .tempfile()
+        .unwrap_or_else(|e| panic!("{e}"));
+    std::fs::write(req.path(), request.to_string()).unwrap_or_else(|e| panic!("{e}"));
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("generator/tests/py/check.py");
     let out = std::process::Command::new(common::tool("python"))
         .arg(&script)
         .arg(command)
-        .arg(&req)
+        .arg(req.path())
         .output()
         .unwrap_or_else(|e| panic!("cannot run {}: {e}", script.display()));
-    let _ = std::fs::remove_file(&req);
     assert!(
         out.status.success(),
         "check.py {command} failed:\n{}",
@@ -63,20 +62,19 @@ struct RenderedEvent {
     index: usize,
     name: String,
     dir: PathBuf,
+    /// Keeps `dir` until the lake's last event is dropped.
+    _tmp: Rc<tempfile::TempDir>,
 }
 
 /// Renders the Athena and Glue targets of every valid lake into fresh folders (the other
 /// targets are not needed here and the stack of the largest fixture is slow in debug builds).
-fn rendered_events(tag: &str) -> Vec<(Schema, Vec<RenderedEvent>)> {
+fn rendered_events() -> Vec<(Schema, Vec<RenderedEvent>)> {
     common::valid_lakes()
         .into_iter()
         .map(|(lake, path)| {
             let schema = common::load(&path);
-            let dir = std::env::temp_dir().join(format!(
-                "eventlake-test-{}-{tag}-{lake}",
-                std::process::id()
-            ));
-            let _ = std::fs::remove_dir_all(&dir);
+            let tmp = Rc::new(tempfile::tempdir().unwrap_or_else(|e| panic!("{e}")));
+            let dir = tmp.path().to_path_buf();
             for a in render_only(&schema, &[Target::Athena, Target::Glue]) {
                 let p = dir.join(&a.path);
                 std::fs::create_dir_all(p.parent().unwrap_or(&dir))
@@ -92,6 +90,7 @@ fn rendered_events(tag: &str) -> Vec<(Schema, Vec<RenderedEvent>)> {
                     index,
                     name: e.name.clone(),
                     dir: dir.clone(),
+                    _tmp: Rc::clone(&tmp),
                 })
                 .collect();
             (schema, events)
@@ -115,7 +114,7 @@ fn read_json(path: &Path) -> Value {
 
 #[test]
 fn every_sql_file_parses_with_sqlglot_athena() {
-    let lakes = rendered_events("athena-parse");
+    let lakes = rendered_events();
     let mut expected: Vec<(String, usize)> = Vec::new();
     for (schema, events) in &lakes {
         let cx = context(schema);
@@ -173,7 +172,7 @@ fn every_sql_file_parses_with_sqlglot_athena() {
 
 #[test]
 fn ddl_round_trips_to_the_glue_table() {
-    let lakes = rendered_events("athena-ddl");
+    let lakes = rendered_events();
     let paths: Vec<String> = lakes
         .iter()
         .flat_map(|(_, evs)| evs.iter())
@@ -371,14 +370,4 @@ fn starter_queries_cover_the_required_shapes() {
         unnest.is_some_and(|q| q.sql.contains("CROSS JOIN UNNEST(e.\"values\") AS u(item)")),
         "{queries:#?}"
     );
-}
-
-#[test]
-fn example_lake_sql_snapshots() {
-    let schema = common::load(&common::repo_root().join("events.toml"));
-    for a in render_only(&schema, &[Target::Athena]) {
-        if let Some(name) = a.path.strip_prefix("athena/") {
-            insta::assert_snapshot!(format!("example_athena_{name}"), a.contents);
-        }
-    }
 }

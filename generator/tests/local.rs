@@ -197,13 +197,15 @@ fn starter_queries_run_on_every_lake_and_agree_with_the_ingest() {
 #[test]
 fn the_generated_queries_file_runs_unchanged() {
     let schema = load(&repo_root().join("events.toml"));
-    let out = render_to_dir("local-queries", &schema);
+    let out = render_to_dir(&schema);
     let lake = tempfile::tempdir().expect("tempdir");
     let engine = LakeQuery::open(&schema, lake.path())
         .expect("open empty lake")
         .with_clock(at("2024-01-07T12:00:00Z"));
     for event in &schema.events {
-        let file = out.join(format!("athena/{}.queries.sql", event.name));
+        let file = out
+            .path()
+            .join(format!("athena/{}.queries.sql", event.name));
         let sql = std::fs::read_to_string(&file).expect("queries file");
         let statements = split_statements(&sql);
         assert!(statements.len() >= 3, "{}", file.display());

@@ -2,7 +2,7 @@
 //! JSON bytes in, one row appended to the event's [`Col`]s, or a [`Failure`] with
 //! Firehose's error code and nothing appended.
 //!
-//! The rules (AWS_FACTS §2; docs/local-lake.md lists each one and every deviation):
+//! The rules (docs/aws-behaviour.md; docs/local-lake.md lists each one and every deviation):
 //! - an empty or whitespace-only record fails with `DataFormatConversion.MalformedData`;
 //!   bytes that are not one JSON value fail with `DataFormatConversion.ParseError`; a JSON
 //!   value that is not an object fails with `MalformedData`. Syntax is checked for the whole

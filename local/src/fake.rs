@@ -13,30 +13,26 @@ use std::str::FromStr;
 use serde_json::{Map, Number, Value};
 
 use eventlake_schema::time::Instant;
-use eventlake_schema::{Event, Field, Type, sample};
+use eventlake_schema::{Event, Field, Type, fingerprint, sample};
 
-/// A small, fast, deterministic generator (SplitMix64).
+/// A small, fast, deterministic generator (`fastrand`'s, seeded).
 #[derive(Debug, Clone)]
-pub struct Rng(u64);
+pub struct Rng(fastrand::Rng);
 
 impl Rng {
     /// A generator for `seed`.
     pub fn new(seed: u64) -> Self {
-        Self(seed)
+        Self(fastrand::Rng::with_seed(seed))
     }
 
     /// The next 64 random bits.
     pub fn next_u64(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        z ^ (z >> 31)
+        self.0.u64(..)
     }
 
     /// A number in `0..n` (0 when `n` is 0).
     pub fn below(&mut self, n: u64) -> u64 {
-        if n == 0 { 0 } else { self.next_u64() % n }
+        if n == 0 { 0 } else { self.0.u64(..n) }
     }
 
     /// True with probability `1/n`.
@@ -47,7 +43,7 @@ impl Rng {
 
 /// `count` fake records of `event`, as NDJSON (one record per line).
 pub fn ndjson(event: &Event, count: usize, seed: u64, now: Instant) -> Vec<u8> {
-    let mut rng = Rng::new(seed ^ fnv(event.name.as_bytes()));
+    let mut rng = Rng::new(seed ^ fingerprint::fnv1a64(event.name.as_bytes()));
     let mut out = Vec::with_capacity(count * 256);
     for _ in 0..count {
         let record = record(event, &mut rng, now);
@@ -182,13 +178,4 @@ fn map_key(key: &Type, i: u64) -> String {
 
 fn number(text: &str) -> Value {
     Number::from_str(text).map_or(Value::Null, Value::Number)
-}
-
-fn fnv(bytes: &[u8]) -> u64 {
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for b in bytes {
-        h ^= u64::from(*b);
-        h = h.wrapping_mul(0x0000_0100_0000_01b3);
-    }
-    h
 }

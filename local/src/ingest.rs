@@ -18,6 +18,7 @@
 
 use std::collections::BTreeMap;
 use std::fs::File;
+use std::hash::Hasher as _;
 use std::io::{BufWriter, Write};
 use std::ops::Range;
 use std::path::{Path, PathBuf};
@@ -28,6 +29,7 @@ use std::sync::mpsc;
 use arrow::array::{ArrayRef, RecordBatch, UInt32Array};
 use arrow::compute::take_record_batch;
 use arrow::datatypes::SchemaRef;
+use base64::prelude::{BASE64_STANDARD, Engine as _};
 use parquet::arrow::ArrowWriter;
 use parquet::basic::{Compression as ParquetCompression, GzipLevel};
 use parquet::file::properties::{WriterProperties, WriterVersion};
@@ -431,6 +433,8 @@ impl Stage {
         // The error (and its path text) is built only on failure, not once per record.
         let written: std::io::Result<()> = records.iter().try_for_each(|r| {
             hasher.write(r);
+            // The length too, so that the same bytes cut into other records hash apart.
+            hasher.write_u64(r.len() as u64);
             w.write_all(r)?;
             if r.last() != Some(&b'\n') {
                 w.write_all(b"\n")?;
@@ -592,7 +596,8 @@ impl<'s> Writers<'s> {
     }
 }
 
-/// A failed record as Firehose writes it under its error prefix (AWS_FACTS §2.2).
+/// A failed record as Firehose writes it under its error prefix (docs/aws-behaviour.md,
+/// "Error documents of failed records").
 fn error_document(
     stage: &Stage,
     lake: &str,
@@ -607,7 +612,7 @@ fn error_document(
         "lastErrorCode": failure.code,
         "lastErrorMessage": failure.message,
         "attemptEndingTimestamp": millis,
-        "rawData": crate::base64::encode(raw),
+        "rawData": BASE64_STANDARD.encode(raw),
         "sequenceNumber": index.to_string(),
         "subSequenceNumber": 0,
         "dataCatalogTable": {

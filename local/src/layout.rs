@@ -57,39 +57,8 @@ pub fn file_stem(event: &str, at: Instant, hash: u64) -> String {
     format!("{event}-{y:04}-{mo:02}-{d:02}-{h:02}-{mi:02}-{s:02}-{hash:016x}")
 }
 
-/// A fast 64-bit hash of bytes (not cryptographic), word at a time.
-#[derive(Debug, Clone)]
-pub struct Hasher(u64);
-
-impl Default for Hasher {
-    fn default() -> Self {
-        Self(0xcbf2_9ce4_8422_2325)
-    }
-}
-
-impl Hasher {
-    /// Feeds bytes.
-    pub fn write(&mut self, bytes: &[u8]) {
-        const K: u64 = 0x9e37_79b9_7f4a_7c15;
-        let mut chunks = bytes.chunks_exact(8);
-        for c in &mut chunks {
-            let mut w = [0u8; 8];
-            w.copy_from_slice(c);
-            self.0 = (self.0 ^ u64::from_le_bytes(w))
-                .wrapping_mul(K)
-                .rotate_left(29);
-        }
-        for b in chunks.remainder() {
-            self.0 = (self.0 ^ u64::from(*b)).wrapping_mul(K).rotate_left(29);
-        }
-        self.0 ^= bytes.len() as u64;
-    }
-
-    /// The hash so far.
-    pub fn finish(&self) -> u64 {
-        self.0
-    }
-}
+/// The hash that names one ingest's files: xxHash64 (fast, not cryptographic).
+pub type Hasher = twox_hash::XxHash64;
 
 #[cfg(test)]
 mod tests {

@@ -19,7 +19,6 @@
 //!
 //! Conversion rules and every known deviation from Firehose: `docs/local-lake.md`.
 
-pub mod base64;
 pub mod columns;
 pub mod convert;
 pub mod fake;

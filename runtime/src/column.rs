@@ -5,7 +5,7 @@
 //! - one impl per (Rust type, Glue type) pair in the table of the crate docs; an integer type
 //!   is accepted wherever all its values fit, a float never goes into a `decimal`;
 //! - what is written is what Firehose's OpenX JSON deserializer accepts for that Glue type
-//!   (AWS_FACTS §2): timestamps `yyyy-MM-ddTHH:mm:ss.fffZ` in UTC, dates `yyyy-MM-dd`,
+//!   (docs/aws-behaviour.md, "Timestamps"): timestamps `yyyy-MM-ddTHH:mm:ss.fffZ` in UTC, dates `yyyy-MM-dd`,
 //!   decimals as exact JSON numbers, map keys as JSON strings;
 //! - writing never fails and never panics: a non-finite float is written as `null`.
 //!
@@ -37,17 +37,11 @@ mod float;
 mod json;
 mod time;
 
-/// Reproducible pseudo-random bits for the writers' property tests (splitmix64).
+/// Reproducible pseudo-random bits for the writers' property tests.
 #[cfg(test)]
 fn test_bits(seed: u64, count: usize) -> impl Iterator<Item = u64> {
-    let mut state = seed;
-    (0..count).map(move |_| {
-        state = state.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = state;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    })
+    let mut rng = fastrand::Rng::with_seed(seed);
+    (0..count).map(move |_| rng.u64(..))
 }
 
 pub use json::JsonWriter;

@@ -1,7 +1,7 @@
 //! Validation of AWS schedule expressions for Glue crawlers:
 //! `cron(Minutes Hours Day-of-month Month Day-of-week Year)`, UTC.
 //!
-//! Rules (AWS_FACTS §4): six fields; `, - * /` everywhere; `?` only in day-of-month or
+//! Rules (docs/aws-behaviour.md, "Glue crawler schedules"): six fields; `, - * /` everywhere; `?` only in day-of-month or
 //! day-of-week and exactly one of the two must be `?`; `L` in both day fields, `W` in
 //! day-of-month, `#` in day-of-week; month names JAN–DEC and day names SUN–SAT.
 

@@ -13,119 +13,90 @@ use toml::Spanned;
 use toml::de::{DeTable, DeValue};
 
 use crate::diag::{Diagnostic, Span, did_you_mean};
+use crate::string_enum::string_enum;
 
-/// Defines [`ChangeCode`] with its spelling and one-line summary in one place.
-macro_rules! change_codes {
-    ($($(#[$meta:meta])* $variant:ident = $text:literal),+ $(,)?) => {
-        /// A stable identifier of one kind of change between two versions of a schema.
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, schemars::JsonSchema)]
-        pub enum ChangeCode {
-            $($(#[$meta])* #[serde(rename = $text)] $variant),+
-        }
-
-        impl ChangeCode {
-            /// Every code, in documentation order.
-            pub const ALL: &'static [ChangeCode] = &[$(ChangeCode::$variant),+];
-            /// Every spelling, in documentation order.
-            pub const NAMES: &'static [&'static str] = &[$($text),+];
-
-            /// The code spelled `s`.
-            pub fn from_name(s: &str) -> Option<Self> {
-                match s {
-                    $($text => Some(Self::$variant),)+
-                    _ => None,
-                }
-            }
-
-            /// The spelling (`column_renamed`).
-            pub fn name(self) -> &'static str {
-                match self {
-                    $(Self::$variant => $text,)+
-                }
-            }
-        }
-    };
-}
-
-change_codes! {
-    /// The lake's name changed: every bucket, the database and every stream get new names.
-    LakeRenamed = "lake_renamed",
-    /// An event was added.
-    EventAdded = "event_added",
-    /// An event was removed.
-    EventRemoved = "event_removed",
-    /// An event was removed and one with the same columns added: probably a rename.
-    EventRenamed = "event_renamed",
-    /// An optional column was added (anywhere).
-    ColumnAdded = "column_added",
-    /// A required column was added.
-    RequiredColumnAdded = "required_column_added",
-    /// A column was removed.
-    ColumnRemoved = "column_removed",
-    /// A column was removed and one of the same type added at its position: probably a rename.
-    ColumnRenamed = "column_renamed",
-    /// Columns were reordered.
-    ColumnMoved = "column_moved",
-    /// A field was added inside a struct (also in an array or a map).
-    NestedFieldAdded = "nested_field_added",
-    /// A field was removed from inside a struct.
-    NestedFieldRemoved = "nested_field_removed",
-    /// Fields inside a struct were reordered.
-    NestedFieldMoved = "nested_field_moved",
-    /// A type was widened the way Athena lists as compatible (`int` to `bigint`, …).
-    TypeWidened = "type_widened",
-    /// A text type changed to another text type (`string`, `varchar(n)`, `char(n)`).
-    TextTypeChanged = "text_type_changed",
-    /// Any other type change.
-    TypeChanged = "type_changed",
-    /// The JSON key producers send changed.
-    JsonKeyChanged = "json_key_changed",
-    /// Only the letter case of the JSON key changed.
-    JsonKeyCaseChanged = "json_key_case_changed",
-    /// An optional field became required.
-    RequiredAdded = "required_added",
-    /// A required field became optional.
-    RequiredRemoved = "required_removed",
-    /// An enum gained values (or lost its restriction).
-    EnumValuesAdded = "enum_values_added",
-    /// An enum lost values (or a field became restricted to an enum).
-    EnumValuesRemoved = "enum_values_removed",
-    /// A doc, description or example changed.
-    DocChanged = "doc_changed",
-    /// Partitioning switched between arrival time and event time.
-    PartitioningChanged = "partitioning_changed",
-    /// The finest time partition changed.
-    GranularityChanged = "granularity_changed",
-    /// `time_field` changed on an event partitioned by event time.
-    PartitionTimeFieldChanged = "partition_time_field_changed",
-    /// `time_field` changed on an event partitioned by arrival time.
-    TimeFieldChanged = "time_field_changed",
-    /// The Kinesis partition key changed.
-    PartitionKeyChanged = "partition_key_changed",
-    /// Partition projection was turned off (`catalog` to `crawler`).
-    ProjectionDisabled = "projection_disabled",
-    /// `catalog` changed and projection stays on, or was turned on.
-    CatalogChanged = "catalog_changed",
-    /// The crawler schedule changed.
-    CrawlerScheduleChanged = "crawler_schedule_changed",
-    /// The shard count changed within one `UpdateShardCount` step (half to double).
-    ShardsChanged = "shards_changed",
-    /// The shard count changed by more than one `UpdateShardCount` step allows.
-    ShardsStepTooLarge = "shards_step_too_large",
-    /// The stream switched between provisioned and on-demand.
-    StreamModeChanged = "stream_mode_changed",
-    /// Kinesis retention changed.
-    StreamRetentionChanged = "stream_retention_changed",
-    /// Firehose buffering changed.
-    BufferingChanged = "buffering_changed",
-    /// Parquet compression changed.
-    CompressionChanged = "compression_changed",
-    /// Raw backups expire sooner.
-    RawRetentionLowered = "raw_retention_lowered",
-    /// Raw backups are kept longer.
-    RawRetentionRaised = "raw_retention_raised",
-    /// An `[[accept]]` table matches no change.
-    StaleAcceptance = "stale_acceptance",
+string_enum! {
+    /// A stable identifier of one kind of change between two versions of a schema.
+    ChangeCode {
+        /// The lake's name changed: every bucket, the database and every stream get new names.
+        LakeRenamed = "lake_renamed",
+        /// An event was added.
+        EventAdded = "event_added",
+        /// An event was removed.
+        EventRemoved = "event_removed",
+        /// An event was removed and one with the same columns added: probably a rename.
+        EventRenamed = "event_renamed",
+        /// An optional column was added (anywhere).
+        ColumnAdded = "column_added",
+        /// A required column was added.
+        RequiredColumnAdded = "required_column_added",
+        /// A column was removed.
+        ColumnRemoved = "column_removed",
+        /// A column was removed and one of the same type added at its position: probably a rename.
+        ColumnRenamed = "column_renamed",
+        /// Columns were reordered.
+        ColumnMoved = "column_moved",
+        /// A field was added inside a struct (also in an array or a map).
+        NestedFieldAdded = "nested_field_added",
+        /// A field was removed from inside a struct.
+        NestedFieldRemoved = "nested_field_removed",
+        /// Fields inside a struct were reordered.
+        NestedFieldMoved = "nested_field_moved",
+        /// A type was widened the way Athena lists as compatible (`int` to `bigint`, …).
+        TypeWidened = "type_widened",
+        /// A text type changed to another text type (`string`, `varchar(n)`, `char(n)`).
+        TextTypeChanged = "text_type_changed",
+        /// Any other type change.
+        TypeChanged = "type_changed",
+        /// The JSON key producers send changed.
+        JsonKeyChanged = "json_key_changed",
+        /// Only the letter case of the JSON key changed.
+        JsonKeyCaseChanged = "json_key_case_changed",
+        /// An optional field became required.
+        RequiredAdded = "required_added",
+        /// A required field became optional.
+        RequiredRemoved = "required_removed",
+        /// An enum gained values (or lost its restriction).
+        EnumValuesAdded = "enum_values_added",
+        /// An enum lost values (or a field became restricted to an enum).
+        EnumValuesRemoved = "enum_values_removed",
+        /// A doc, description or example changed.
+        DocChanged = "doc_changed",
+        /// Partitioning switched between arrival time and event time.
+        PartitioningChanged = "partitioning_changed",
+        /// The finest time partition changed.
+        GranularityChanged = "granularity_changed",
+        /// `time_field` changed on an event partitioned by event time.
+        PartitionTimeFieldChanged = "partition_time_field_changed",
+        /// `time_field` changed on an event partitioned by arrival time.
+        TimeFieldChanged = "time_field_changed",
+        /// The Kinesis partition key changed.
+        PartitionKeyChanged = "partition_key_changed",
+        /// Partition projection was turned off (`catalog` to `crawler`).
+        ProjectionDisabled = "projection_disabled",
+        /// `catalog` changed and projection stays on, or was turned on.
+        CatalogChanged = "catalog_changed",
+        /// The crawler schedule changed.
+        CrawlerScheduleChanged = "crawler_schedule_changed",
+        /// The shard count changed within one `UpdateShardCount` step (half to double).
+        ShardsChanged = "shards_changed",
+        /// The shard count changed by more than one `UpdateShardCount` step allows.
+        ShardsStepTooLarge = "shards_step_too_large",
+        /// The stream switched between provisioned and on-demand.
+        StreamModeChanged = "stream_mode_changed",
+        /// Kinesis retention changed.
+        StreamRetentionChanged = "stream_retention_changed",
+        /// Firehose buffering changed.
+        BufferingChanged = "buffering_changed",
+        /// Parquet compression changed.
+        CompressionChanged = "compression_changed",
+        /// Raw backups expire sooner.
+        RawRetentionLowered = "raw_retention_lowered",
+        /// Raw backups are kept longer.
+        RawRetentionRaised = "raw_retention_raised",
+        /// An `[[accept]]` table matches no change.
+        StaleAcceptance = "stale_acceptance",
+    }
 }
 
 /// Keys of an `[[accept]]` table.

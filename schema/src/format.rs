@@ -59,39 +59,40 @@ struct LakeTable {
     defaults: Option<SettingsTable>,
 }
 
-/// Settings of an event's stream, delivery and table.
-#[derive(JsonSchema)]
-#[serde(deny_unknown_fields)]
-struct SettingsTable {
-    /// Kinesis capacity mode (default `provisioned`).
-    stream_mode: Option<StreamMode>,
-    /// Shards of a provisioned stream (default 1).
-    #[schemars(range(min = 1, max = 10000))]
-    shards: Option<u32>,
-    /// Kinesis retention in hours (default 24).
-    #[schemars(range(min = 24, max = 8760))]
-    retention_hours: Option<u32>,
-    /// Firehose buffering interval in seconds (default 60).
-    #[schemars(range(min = 0, max = 900))]
-    buffer_interval_seconds: Option<u32>,
-    /// Firehose buffering size in MiB (default 64; Parquet conversion needs at least 64).
-    #[schemars(range(min = 64, max = 128))]
-    buffer_size_mb: Option<u32>,
-    /// Parquet compression (default `snappy`).
-    parquet_compression: Option<Compression>,
-    /// Days until raw JSON backups expire (default 30).
-    #[schemars(range(min = 1, max = 36500))]
-    raw_retention_days: Option<u32>,
-    /// Partition by Firehose arrival time or by the event's `time_field` (default `arrival`).
-    partitioning: Option<Partitioning>,
-    /// Finest time partition (default `hour`).
-    granularity: Option<Granularity>,
-    /// Partition discovery: projection, crawler or both (default `projection`).
-    catalog: Option<Catalog>,
-    /// Crawler schedule, AWS 6-field cron (default `cron(15,45 * * * ? *)`).
-    #[schemars(regex(pattern = r"^cron\(.+\)$"))]
-    crawler_schedule: Option<String>,
+/// The format's side of the settings table ([`crate::model::with_settings`]): one optional
+/// property per setting, with the loader's range or the cron pattern.
+macro_rules! settings_table {
+    ($($name:ident: $ty:ident = $default:expr, $kind:ident $(($($arg:tt)*))?; $doc:tt, $schema_doc:tt;)+) => {
+        settings_table!(@munch [] $($name: $ty, $kind $(($($arg)*))?; $schema_doc;)+);
+    };
+    (@munch [$($out:tt)*]) => {
+        /// Settings of an event's stream, delivery and table.
+        #[derive(JsonSchema)]
+        #[serde(deny_unknown_fields)]
+        struct SettingsTable {
+            $($out)*
+        }
+    };
+    (@munch [$($out:tt)*] $name:ident: $ty:ident, choice; $doc:tt; $($rest:tt)*) => {
+        settings_table!(@munch [$($out)* #[doc = $doc] $name: Option<$ty>,] $($rest)*);
+    };
+    (@munch [$($out:tt)*] $name:ident: $ty:ident, range($min:tt, $max:tt, $help:tt); $doc:tt; $($rest:tt)*) => {
+        settings_table!(@munch [$($out)*
+            #[doc = $doc]
+            #[schemars(range(min = $min, max = $max))]
+            $name: Option<$ty>,
+        ] $($rest)*);
+    };
+    (@munch [$($out:tt)*] $name:ident: $ty:ident, cron; $doc:tt; $($rest:tt)*) => {
+        settings_table!(@munch [$($out)*
+            #[doc = $doc]
+            #[schemars(regex(pattern = r"^cron\(.+\)$"))]
+            $name: Option<$ty>,
+        ] $($rest)*);
+    };
 }
+
+crate::model::with_settings!(settings_table);
 
 /// One event type.
 #[derive(JsonSchema)]

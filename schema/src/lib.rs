@@ -31,6 +31,7 @@ pub mod mapping;
 pub mod model;
 pub mod names;
 pub mod sample;
+mod string_enum;
 pub mod time;
 pub mod types;
 

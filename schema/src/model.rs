@@ -7,6 +7,7 @@
 use serde::Serialize;
 
 use crate::diag::Span;
+use crate::string_enum::string_enum;
 use crate::types::Type;
 
 /// A whole, valid events.toml.
@@ -124,90 +125,61 @@ impl Field {
     }
 }
 
-/// Per-event settings; every key can be set in `[lake.defaults]` and overridden per event.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Settings {
-    /// Kinesis capacity mode.
-    pub stream_mode: StreamMode,
-    /// Shard count (provisioned streams only).
-    pub shards: u32,
-    /// Kinesis retention, 24..=8760 hours.
-    pub retention_hours: u32,
-    /// Firehose buffering interval, 0..=900 seconds.
-    pub buffer_interval_seconds: u32,
-    /// Firehose buffering size, 64..=128 MiB (Parquet conversion needs at least 64).
-    pub buffer_size_mb: u32,
-    /// Parquet compression.
-    pub parquet_compression: Compression,
-    /// Days until raw JSON backups expire.
-    pub raw_retention_days: u32,
-    /// Partition by arrival time or by the event's `time_field`.
-    pub partitioning: Partitioning,
-    /// Finest time partition.
-    pub granularity: Granularity,
-    /// How Athena finds partitions.
-    pub catalog: Catalog,
-    /// Crawler schedule, an AWS 6-field cron expression.
-    pub crawler_schedule: String,
+/// The settings table: every key of `[lake.defaults]` (each may be overridden on an event)
+/// once, in order, with its Rust type, default, how the loader reads it (`choice` of the
+/// type's spellings, an integer `range(min, max, help)`, or a `cron` schedule), its
+/// documentation and its line in the format's JSON Schema. [`Settings`] (here), the loader's
+/// key list and per-table overrides ([`crate::load`]) and the format's `SettingsTable`
+/// ([`crate::format`]) are generated from it: each passes a macro that takes the rows. One
+/// row a line: `key: Type = default, how; "model doc", "JSON Schema description";`.
+macro_rules! with_settings {
+    ($callback:ident) => {
+        $callback! {
+            stream_mode: StreamMode = StreamMode::Provisioned, choice; "Kinesis capacity mode.", "Kinesis capacity mode (default `provisioned`).";
+            shards: u32 = 1, range(1, 10_000, "a provisioned stream needs at least one shard; raise your account's shard quota for more"); "Shard count (provisioned streams only).", "Shards of a provisioned stream (default 1).";
+            retention_hours: u32 = 24, range(24, 8760, "Kinesis keeps records for 24 hours (default) up to 365 days"); "Kinesis retention, 24..=8760 hours.", "Kinesis retention in hours (default 24).";
+            buffer_interval_seconds: u32 = 60, range(0, 900, "Firehose buffers between 0 and 900 seconds"); "Firehose buffering interval, 0..=900 seconds.", "Firehose buffering interval in seconds (default 60).";
+            buffer_size_mb: u32 = 64, range(64, 128, "Parquet conversion needs a buffer of at least 64 MiB; Firehose allows at most 128"); "Firehose buffering size, 64..=128 MiB (Parquet conversion needs at least 64).", "Firehose buffering size in MiB (default 64; Parquet conversion needs at least 64).";
+            parquet_compression: Compression = Compression::Snappy, choice; "Parquet compression.", "Parquet compression (default `snappy`).";
+            raw_retention_days: u32 = 30, range(1, 36_500, "raw backups expire after at least one day"); "Days until raw JSON backups expire.", "Days until raw JSON backups expire (default 30).";
+            partitioning: Partitioning = Partitioning::Arrival, choice; "Partition by arrival time or by the event's `time_field`.", "Partition by Firehose arrival time or by the event's `time_field` (default `arrival`).";
+            granularity: Granularity = Granularity::Hour, choice; "Finest time partition.", "Finest time partition (default `hour`).";
+            catalog: Catalog = Catalog::Projection, choice; "How Athena finds partitions.", "Partition discovery: projection, crawler or both (default `projection`).";
+            crawler_schedule: String = "cron(15,45 * * * ? *)".to_owned(), cron; "Crawler schedule, an AWS 6-field cron expression.", "Crawler schedule, AWS 6-field cron (default `cron(15,45 * * * ? *)`).";
+        }
+    };
 }
 
-impl Default for Settings {
-    fn default() -> Self {
-        Self {
-            stream_mode: StreamMode::Provisioned,
-            shards: 1,
-            retention_hours: 24,
-            buffer_interval_seconds: 60,
-            buffer_size_mb: 64,
-            parquet_compression: Compression::Snappy,
-            raw_retention_days: 30,
-            partitioning: Partitioning::Arrival,
-            granularity: Granularity::Hour,
-            catalog: Catalog::Projection,
-            crawler_schedule: "cron(15,45 * * * ? *)".to_owned(),
-        }
-    }
-}
+pub(crate) use with_settings;
 
-/// Defines a settings enum with its TOML spellings in one place.
-macro_rules! setting_enum {
-    ($(#[$meta:meta])* $name:ident { $($(#[$vmeta:meta])* $variant:ident = $text:literal),+ $(,)? }) => {
-        $(#[$meta])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, schemars::JsonSchema)]
-        pub enum $name {
-            $($(#[$vmeta])* #[serde(rename = $text)] $variant),+
+/// Defines [`Settings`] and its defaults from the settings table.
+macro_rules! settings_struct {
+    ($($name:ident: $ty:ident = $default:expr, $kind:ident $(($($arg:tt)*))?; $doc:tt, $schema_doc:tt;)+) => {
+        /// Per-event settings; every key can be set in `[lake.defaults]` and overridden per
+        /// event.
+        #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+        pub struct Settings {
+            $(#[doc = $doc] pub $name: $ty,)+
         }
 
-        impl $name {
-            /// Every accepted spelling, in declaration order.
-            pub const NAMES: &'static [&'static str] = &[$($text),+];
-
-            /// Parses the TOML spelling.
-            pub fn from_name(s: &str) -> Option<Self> {
-                match s {
-                    $($text => Some(Self::$variant),)+
-                    _ => None,
-                }
-            }
-
-            /// The TOML spelling.
-            pub fn name(self) -> &'static str {
-                match self {
-                    $(Self::$variant => $text,)+
-                }
+        impl Default for Settings {
+            fn default() -> Self {
+                Self { $($name: $default,)+ }
             }
         }
     };
 }
 
-setting_enum! {
+with_settings!(settings_struct);
+
+string_enum! {
     /// Kinesis capacity mode.
     StreamMode { /// Fixed shard count.
         Provisioned = "provisioned", /// Scales automatically.
         OnDemand = "on_demand" }
 }
 
-setting_enum! {
+string_enum! {
     /// Parquet compression codec.
     Compression { /// Snappy (Firehose's default).
         Snappy = "snappy", /// Gzip.
@@ -226,14 +198,14 @@ impl Compression {
     }
 }
 
-setting_enum! {
+string_enum! {
     /// What time partitions are based on.
     Partitioning { /// Firehose arrival time (`!{timestamp:…}`), as the seed design.
         Arrival = "arrival", /// The event's `time_field`, through dynamic partitioning.
         EventTime = "event_time" }
 }
 
-setting_enum! {
+string_enum! {
     /// Finest time partition.
     Granularity { /// `year=`
         Year = "year", /// `year=/month=`
@@ -242,7 +214,7 @@ setting_enum! {
         Hour = "hour" }
 }
 
-setting_enum! {
+string_enum! {
     /// How the Glue table learns about partitions.
     Catalog { /// Athena partition projection (no crawler needed).
         Projection = "projection", /// A Glue crawler on the table.

@@ -1,7 +1,7 @@
 //! Timestamps and dates in the forms Firehose's OpenX JSON deserializer accepts, and the one
 //! canonical form eventlake writes (`2024-01-05T01:05:00.000Z`).
 //!
-//! Accepted (AWS_FACTS §2.1): `yyyy-MM-dd'T'HH:mm:ss[.f{1,9}]Z` with a literal `Z`,
+//! Accepted (docs/aws-behaviour.md, "Timestamps"): `yyyy-MM-dd'T'HH:mm:ss[.f{1,9}]Z` with a literal `Z`,
 //! `yyyy-[M]M-[d]d HH:mm:ss[.f{1,9}]`, epoch seconds, epoch milliseconds and float epoch
 //! seconds. Numeric offsets such as `+00:00` are *not* accepted by Firehose, so they are
 //! rejected here too. All instants are UTC.

@@ -380,8 +380,8 @@ fn records_ingest_into_the_local_lake_without_errors() {
         (PaymentCaptured::EVENT, vec![payment().to_record()]),
         (StaffUpdated::EVENT, vec![staff().to_record()]),
     ];
-    let lake = std::env::temp_dir().join(format!("eventlake-records-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&lake);
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let lake = tmp.path().to_path_buf();
     let opts = eventlake_local::IngestOptions {
         lake_dir: lake.clone(),
         // A pinned arrival: the partitions do not depend on the day the test runs.
@@ -407,5 +407,4 @@ fn records_ingest_into_the_local_lake_without_errors() {
         assert_eq!(report.converted, records.len());
         assert!(!report.files.is_empty());
     }
-    let _ = std::fs::remove_dir_all(&lake);
 }

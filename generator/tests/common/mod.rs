@@ -64,16 +64,16 @@ pub fn render(schema: &Schema) -> Vec<Artifact> {
     render_all(schema, &RenderOptions::default()).unwrap_or_else(|e| panic!("render failed: {e}"))
 }
 
-/// Renders a lake into a fresh temporary folder and returns it.
-pub fn render_to_dir(name: &str, schema: &Schema) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("eventlake-test-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
+/// Renders a lake into a fresh temporary folder (removed when the value is dropped).
+pub fn render_to_dir(schema: &Schema) -> tempfile::TempDir {
+    let tmp = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let dir = tmp.path();
     for a in render(schema) {
         let p = dir.join(&a.path);
-        std::fs::create_dir_all(p.parent().unwrap_or(&dir)).unwrap_or_else(|e| panic!("{e}"));
+        std::fs::create_dir_all(p.parent().unwrap_or(dir)).unwrap_or_else(|e| panic!("{e}"));
         std::fs::write(&p, a.contents).unwrap_or_else(|e| panic!("{e}"));
     }
-    dir
+    tmp
 }
 
 /// A pinned tool from `.venv-tools/bin`. The README's test command installs them

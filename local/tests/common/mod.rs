@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 
 use arrow::array::Array;
 use arrow::util::display::{ArrayFormatter, FormatOptions};
+use base64::prelude::{BASE64_STANDARD, Engine as _};
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 
 use eventlake_local::{IngestOptions, IngestReport, ingest_records};
@@ -186,7 +187,7 @@ pub fn ingest(schema: &Schema, event: &str, records: &[&str]) -> Lake {
     assert_eq!(lake.raw(), expected_raw, "raw/ holds every record");
     for (_, doc) in &errors {
         let raw = doc["rawData"].as_str().unwrap_or_default();
-        let decoded = eventlake_local::base64::decode(raw).expect("base64 rawData");
+        let decoded = BASE64_STANDARD.decode(raw).expect("base64 rawData");
         let n: usize = doc["sequenceNumber"]
             .as_str()
             .and_then(|s| s.parse().ok())

@@ -2,33 +2,18 @@
 //! Blog): the n-th retry waits a uniformly random time in `[0, min(cap, base × 2^(n-1))]`.
 //! Full jitter spreads the retries of many producers hitting the same throttled shard.
 
-use std::hash::{BuildHasher, Hasher};
 use std::time::Duration;
 
 use super::config::RetryPolicy;
 
-/// A small random source for jitter (splitmix64 seeded from the std hasher's random keys);
-/// jitter needs no cryptographic quality.
+/// The random source for jitter (`fastrand`, randomly seeded); jitter needs no
+/// cryptographic quality.
 #[derive(Debug)]
-pub(crate) struct Jitter(u64);
+pub(crate) struct Jitter(fastrand::Rng);
 
 impl Jitter {
     pub(crate) fn new() -> Self {
-        let mut h = std::collections::hash_map::RandomState::new().build_hasher();
-        h.write_u128(
-            std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .map_or(0, |d| d.as_nanos()),
-        );
-        Jitter(h.finish())
-    }
-
-    fn next_u64(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
+        Jitter(fastrand::Rng::new())
     }
 
     /// The wait before retry number `retry` (1 for the first retry).
@@ -38,7 +23,7 @@ impl Jitter {
         if nanos == 0 {
             return Duration::ZERO;
         }
-        Duration::from_nanos(self.next_u64() % (nanos + 1))
+        Duration::from_nanos(self.0.u64(..=nanos))
     }
 }
 

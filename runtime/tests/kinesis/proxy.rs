@@ -10,6 +10,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use base64::prelude::{BASE64_STANDARD, Engine as _};
 use http_body_util::{BodyExt, Full};
 use hyper::body::{Bytes, Incoming};
 use hyper::{Request, Response, StatusCode};
@@ -32,7 +33,7 @@ struct Faults {
     /// Chance that any other entry fails, while it has failed fewer than `max_random` times.
     rate: f64,
     max_random: u32,
-    rng: Mutex<u64>,
+    rng: Mutex<fastrand::Rng>,
 }
 
 #[derive(Default)]
@@ -52,13 +53,9 @@ struct State {
 }
 
 impl Faults {
+    /// A number in `[0, 1)`, reproducible from the seed.
     fn roll(&self) -> f64 {
-        let mut s = self.rng.lock().expect("lock");
-        *s = s.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = *s;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        ((z ^ (z >> 31)) >> 11) as f64 / (1u64 << 53) as f64
+        self.rng.lock().expect("lock").f64()
     }
 }
 
@@ -249,7 +246,7 @@ async fn throttled_entries_are_resent_alone_until_stored() -> TestResult {
             poison: HashSet::from([poison_key.to_owned()]),
             rate: 0.3,
             max_random: 3,
-            rng: Mutex::new(7),
+            rng: Mutex::new(fastrand::Rng::with_seed(7)),
         },
     )
     .await?;
@@ -313,7 +310,12 @@ async fn throttled_entries_are_resent_alone_until_stored() -> TestResult {
     let worst_healthy = events
         .iter()
         .filter(|e| e.partition_key() != poison_key)
-        .map(|e| attempts.get(&base64(&e.to_record())).copied().unwrap_or(0))
+        .map(|e| {
+            attempts
+                .get(BASE64_STANDARD.encode(e.to_record()).as_bytes())
+                .copied()
+                .unwrap_or(0)
+        })
         .max()
         .unwrap_or(0);
     assert!(
@@ -326,28 +328,6 @@ async fn throttled_entries_are_resent_alone_until_stored() -> TestResult {
     );
     eprintln!("{stats:?}; the proxy failed {injected} of {entries} entries");
     Ok(())
-}
-
-/// Standard base64 with padding (how the SDK sends `Data`).
-fn base64(bytes: &[u8]) -> Vec<u8> {
-    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    let mut out = Vec::with_capacity(bytes.len().div_ceil(3) * 4);
-    for chunk in bytes.chunks(3) {
-        let b = [
-            chunk[0],
-            *chunk.get(1).unwrap_or(&0),
-            *chunk.get(2).unwrap_or(&0),
-        ];
-        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
-        for i in 0..4 {
-            if i <= chunk.len() {
-                out.push(ALPHABET[((n >> (18 - 6 * i)) & 63) as usize]);
-            } else {
-                out.push(b'=');
-            }
-        }
-    }
-    out
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -368,7 +348,7 @@ async fn aggregated_records_failed_at_random_are_resent_whole() -> TestResult {
             poison: HashSet::from([poison_key.to_owned()]),
             rate: 0.3,
             max_random: 3,
-            rng: Mutex::new(11),
+            rng: Mutex::new(fastrand::Rng::with_seed(11)),
         },
     )
     .await?;
