@@ -91,6 +91,12 @@ struct SettingsTable {
     /// Crawler schedule, AWS 6-field cron (default `cron(15,45 * * * ? *)`).
     #[schemars(regex(pattern = r"^cron\(.+\)$"))]
     crawler_schedule: Option<String>,
+    /// CloudWatch alarms for the event, notifying the stack's SNS topic (default true).
+    alarms: Option<bool>,
+    /// Minutes without incoming records before the "no records" alarm fires (default 0:
+    /// off, since not every event is continuous).
+    #[schemars(range(min = 0, max = 1440))]
+    alarm_no_records_minutes: Option<u32>,
 }
 
 /// One event type.

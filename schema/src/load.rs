@@ -41,6 +41,8 @@ pub const SETTINGS_KEYS: &[&str] = &[
     "granularity",
     "catalog",
     "crawler_schedule",
+    "alarms",
+    "alarm_no_records_minutes",
 ];
 /// Keys of `[events.<name>]` besides the settings keys.
 pub const EVENT_KEYS: &[&str] = &["description", "partition_key", "time_field", "fields"];
@@ -221,6 +223,8 @@ struct SettingsOverride {
     granularity: Option<(Granularity, Span)>,
     catalog: Option<(Catalog, Span)>,
     crawler_schedule: Option<(String, Span)>,
+    alarms: Option<(bool, Span)>,
+    alarm_no_records_minutes: Option<(u32, Span)>,
 }
 
 impl SettingsOverride {
@@ -239,7 +243,9 @@ impl SettingsOverride {
             partitioning,
             granularity,
             catalog,
-            crawler_schedule
+            crawler_schedule,
+            alarms,
+            alarm_no_records_minutes
         );
     }
 }
@@ -580,6 +586,8 @@ impl<'s> Cx<'s> {
                 "partitioning" => s.partitioning = self.choice(v, "partitioning", Partitioning::NAMES, Partitioning::from_name).map(|x| (x, span)),
                 "granularity" => s.granularity = self.choice(v, "granularity", Granularity::NAMES, Granularity::from_name).map(|x| (x, span)),
                 "catalog" => s.catalog = self.choice(v, "catalog", Catalog::NAMES, Catalog::from_name).map(|x| (x, span)),
+                "alarms" => s.alarms = self.boolean(v, "`alarms`").map(|x| (x, span)),
+                "alarm_no_records_minutes" => s.alarm_no_records_minutes = self.int_in(v, "alarm_no_records_minutes", 0, 1440, "0 turns the alarm off; at most one day (1440 minutes), CloudWatch evaluates at most a day of 1-minute periods").map(|x| (x, span)),
                 "crawler_schedule" => {
                     if let Some(expr) = self.string(v, "`crawler_schedule`") {
                         match cron::check_schedule(&expr) {
@@ -662,6 +670,28 @@ impl<'s> Cx<'s> {
             self.push(
                 Diagnostic::error(key.span(), format!("invalid event name: {problem}"))
                     .with_help(format!("rename the event, e.g. `{}_event`", key.get_ref())),
+            );
+        }
+        if key.get_ref().ends_with(crate::errors_table::TABLE_SUFFIX) {
+            // `<event>__errors` is the errors table of `<event>` (see `errors_table`).
+            name_ok = false;
+            self.push(
+                Diagnostic::error(
+                    key.span(),
+                    format!(
+                        "invalid event name: `{}` ends with `{}`, which names the errors table of \
+                         another event",
+                        key.get_ref(),
+                        crate::errors_table::TABLE_SUFFIX
+                    ),
+                )
+                .with_help(format!(
+                    "rename the event, e.g. `{}`",
+                    key.get_ref()
+                        .trim_end_matches(crate::errors_table::TABLE_SUFFIX)
+                        .to_owned()
+                        + "_failures"
+                )),
             );
         }
         let table = self.expect_table(v, &format!("event `{}`", key.get_ref()))?;
@@ -1187,7 +1217,7 @@ impl<'s> Cx<'s> {
     dead_code,
     reason = "exists only to fail the build when a setting is added in one place only"
 )]
-fn settings_fields_match(s: &model::Settings) -> [&str; 11] {
+fn settings_fields_match(s: &model::Settings) -> [&str; 13] {
     let model::Settings {
         stream_mode: _,
         shards: _,
@@ -1200,6 +1230,8 @@ fn settings_fields_match(s: &model::Settings) -> [&str; 11] {
         granularity: _,
         catalog: _,
         crawler_schedule: _,
+        alarms: _,
+        alarm_no_records_minutes: _,
     } = s;
-    [""; 11]
+    [""; 13]
 }

@@ -149,6 +149,11 @@ pub struct Settings {
     pub catalog: Catalog,
     /// Crawler schedule, an AWS 6-field cron expression.
     pub crawler_schedule: String,
+    /// Whether the stack creates the event's CloudWatch alarms.
+    pub alarms: bool,
+    /// Minutes without incoming records before the "no records" alarm fires; 0 turns that
+    /// one alarm off (not every event is continuous).
+    pub alarm_no_records_minutes: u32,
 }
 
 impl Default for Settings {
@@ -165,6 +170,8 @@ impl Default for Settings {
             granularity: Granularity::Hour,
             catalog: Catalog::Projection,
             crawler_schedule: "cron(15,45 * * * ? *)".to_owned(),
+            alarms: true,
+            alarm_no_records_minutes: 0,
         }
     }
 }

@@ -196,7 +196,11 @@ pub fn starter_queries(cx: &Context<'_>, event_index: usize) -> Vec<StarterQuery
         cx.schema.events.get(event_index),
         cx.plan.events.get(event_index),
     ) {
-        (Some(event), Some(plan)) => Planner::new(event, plan).queries(),
+        (Some(event), Some(plan)) => {
+            let mut queries = Planner::new(event, plan).queries();
+            queries.extend(super::errors_table::starter_queries(event));
+            queries
+        }
         _ => Vec::new(),
     }
 }

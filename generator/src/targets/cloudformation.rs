@@ -53,6 +53,8 @@ pub const MAX_TEMPLATE_BYTES: usize = 1_048_576;
 /// Largest template CloudFormation accepts inline (`--template-body`), in bytes.
 pub const MAX_INLINE_BYTES: usize = 51_200;
 
+/// The SNS topic the alarms notify: the one the stack creates, or the given one.
+const ALARM_TOPIC_VALUE: &str = "!If [CreateAlarmTopic, !Ref AlarmTopic, !Ref AlarmTopicArn]";
 /// Retention of the log groups the stack creates (days).
 const LOG_RETENTION_DAYS: u32 = 365;
 /// Days until Athena query results expire.
@@ -311,6 +313,8 @@ fn event_contexts(cx: &Context<'_>) -> Vec<Json> {
             "settings": e.settings,
             "rule_id": rule_id,
             "table_input": glue::table_input(e, p, &glue::location(&lake_bucket.logical, p)),
+            "errors_table_input": super::errors_table::table_input(e, p, &lake_bucket.logical),
+            "alarms": super::monitoring::alarm_values(e, p),
             "conversion": glue::conversion_config(e, p, db, &role_arn, "${AWS::Region}"),
             "stream_arn_sub": arn("kinesis", &format!("stream/{}", p.stream_name_sub)),
             "glue_arns": [
@@ -390,6 +394,7 @@ fn stack_context(
             "raw_bucket_arn": import("RawBucketArn"),
             "database": import("GlueDatabaseName"),
             "workgroup": import("AthenaWorkGroupName"),
+            "alarm_topic": import("AlarmTopicArn"),
         })
     } else {
         json!({
@@ -399,6 +404,7 @@ fn stack_context(
             "raw_bucket_arn": format!("!GetAtt {}.Arn", plan.raw_bucket.logical),
             "database": "!Ref GlueDatabase",
             "workgroup": "!Ref AthenaWorkGroup",
+            "alarm_topic": ALARM_TOPIC_VALUE,
         })
     };
     // `${Name}` placeholders the `cfn` filter may turn into `!Sub` references.
@@ -492,6 +498,33 @@ fn stack_context(
             "!Ref TestProducerFunction".to_owned(),
         ),
     ];
+    let any_alarms = cx.schema.events.iter().any(|e| e.settings.alarms);
+    let mut shared_outputs = shared_outputs;
+    if any_alarms {
+        shared_outputs.push(output(
+            "AlarmTopicArn",
+            "SNS topic the lake's alarms notify",
+            ALARM_TOPIC_VALUE.to_owned(),
+        ));
+    }
+    let dashboards: Vec<Json> = if shared_part {
+        let bodies = super::monitoring::dashboard_bodies(&plan.events);
+        let several = bodies.len() > 1;
+        bodies
+            .into_iter()
+            .enumerate()
+            .map(|(i, body)| {
+                let n = if several { format!("{}", i + 1) } else { String::new() };
+                json!({
+                    "logical": format!("Dashboard{n}"),
+                    "name_sub": format!("{}-${{{ENV_PARAM}}}{}", lake, if several { format!("-{n}") } else { String::new() }),
+                    "body": body,
+                })
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
     let file = match mode {
         Mode::Event(i) => plan
             .events
@@ -564,6 +597,8 @@ fn stack_context(
         "raw_buffer_mb": RAW_BUFFER_MB,
         "crawler_configuration": CRAWLER_CONFIGURATION,
         "shared_outputs": shared_outputs,
+        "any_alarms": any_alarms,
+        "dashboards": dashboards,
         "sub_names": sub_names,
         "sub_renames": sub_renames,
     })
