@@ -72,6 +72,8 @@ def describe_ddl(stmt):
             info["location"] = p.this.this
         elif isinstance(p, exp.FileFormatProperty):
             info["format"] = p.this.name
+        elif isinstance(p, exp.RowFormatSerdeProperty):
+            info["serde"] = p.this.this
         elif isinstance(p, exp.Property):
             info["properties"].append([p.this.this if isinstance(p.this, exp.Literal) else p.name,
                                        p.args["value"].this])
