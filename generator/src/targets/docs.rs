@@ -44,6 +44,7 @@ pub fn render(cx: &Context<'_>) -> Result<Vec<Artifact>, crate::Error> {
         (Some(a), Some(b)) => format!("expires after {a} to {b} days"),
         _ => String::new(),
     };
+    let deploy = super::deploy::deploy(cx)?;
     let text = crate::render::render(
         &cx.env,
         TEMPLATE,
@@ -69,6 +70,7 @@ pub fn render(cx: &Context<'_>) -> Result<Vec<Artifact>, crate::Error> {
             raw_expiry => raw_expiry,
             event_count => events.len(),
             events => minijinja::Value::from(minijinja::value::Serde(&events)),
+            deploy => minijinja::Value::from(minijinja::value::Serde(&deploy)),
         },
     )?;
     Ok(vec![Artifact::new("README.md", text)])

@@ -13,6 +13,7 @@ use crate::plan::LakePlan;
 
 pub mod athena;
 pub mod cloudformation;
+pub mod deploy;
 pub mod docs;
 pub mod errors_table;
 pub mod glue;

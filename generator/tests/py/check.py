@@ -141,6 +141,10 @@ def cmd_consistency(request):
         table = load_json(ev["table"])
         out["glue_errors"] = botocore_errors(
             validator, glue, "CreateTable", {"DatabaseName": "x", "TableInput": table})
+        if ev.get("errors_table"):
+            out["glue_errors"] += botocore_errors(
+                validator, glue, "CreateTable",
+                {"DatabaseName": "x", "TableInput": load_json(ev["errors_table"])})
 
         conversion = load_json(ev["conversion"])
         out["firehose_errors"] = botocore_errors(validator, firehose, "CreateDeliveryStream", {
