@@ -233,3 +233,33 @@ fn the_topic_is_encrypted_with_a_key_cloudwatch_may_use() {
         "CloudWatch may use the topic's key"
     );
 }
+
+#[test]
+fn a_big_lake_gets_several_dashboards_within_the_quotas() {
+    let n = monitoring::EVENTS_PER_DASHBOARD + 5;
+    let mut src = String::from("[lake]\nname = \"big\"\n");
+    for i in 0..n {
+        src.push_str(&format!("\n[events.e{i:03}.fields]\nid = \"string\"\n"));
+    }
+    let schema = match eventlake_schema::load_str(&src, "events.toml") {
+        Ok(l) => l.schema,
+        Err(r) => panic!("{}", r.render(false)),
+    };
+    let plan = eventlake_cli::plan::LakePlan::new(&schema);
+    let bodies = monitoring::dashboard_bodies(&plan.events);
+    assert_eq!(bodies.len(), 2);
+    let mut titles = 0;
+    for body in &bodies {
+        let body: Json = serde_json::from_str(body).expect("JSON");
+        let widgets = body["widgets"].as_array().expect("widgets");
+        assert!(widgets.len() <= monitoring::MAX_DASHBOARD_WIDGETS);
+        let metrics: usize = widgets
+            .iter()
+            .map(|w| w["properties"]["metrics"].as_array().map_or(0, Vec::len))
+            .sum();
+        assert!(metrics <= monitoring::MAX_DASHBOARD_METRICS);
+        titles += widgets.len();
+    }
+    // Every event has its row of four widgets, in one of the dashboards.
+    assert_eq!(titles, 4 * n);
+}

@@ -326,6 +326,10 @@ pub const EVENTS_PER_DASHBOARD: usize = {
     }
 };
 
+// A full dashboard stays within both quotas.
+const _: () = assert!(EVENTS_PER_DASHBOARD * WIDGETS_PER_ROW <= MAX_DASHBOARD_WIDGETS);
+const _: () = assert!(EVENTS_PER_DASHBOARD * METRICS_PER_ROW <= MAX_DASHBOARD_METRICS);
+
 /// The dashboard bodies of the lake (JSON text with `${…}` placeholders for `!Sub`), one
 /// per [`EVENTS_PER_DASHBOARD`] events, one row per event: incoming records, conversion
 /// succeeded/failed, freshness, write throttling.
@@ -390,15 +394,4 @@ pub fn dashboard_bodies(plans: &[EventPlan]) -> Vec<String> {
 /// Each alarm as a template value.
 pub fn alarm_values(event: &Event, plan: &EventPlan) -> Json {
     serde_json::to_value(alarms(event, plan)).unwrap_or(Json::Null)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn dashboard_rows_fit_the_quotas() {
-        assert!(EVENTS_PER_DASHBOARD * WIDGETS_PER_ROW <= MAX_DASHBOARD_WIDGETS);
-        assert!(EVENTS_PER_DASHBOARD * METRICS_PER_ROW <= MAX_DASHBOARD_METRICS);
-    }
 }
