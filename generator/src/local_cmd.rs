@@ -571,6 +571,21 @@ pub(crate) fn demo(term: &mut Term<'_>, args: &DemoArgs) -> Result<u8, Error> {
         reports.push(report);
     }
     progress.finish();
+    // Demo only, labelled: one broken record, so that the errors tables' starter queries
+    // have a failure to show. `local fake`, the tests and the benchmarks stay failure-free.
+    let broken = match schema.events.first() {
+        Some(event) => {
+            let opts = IngestOptions {
+                lake_dir: lake_dir.clone(),
+                arrival: Some(now),
+                threads: 1,
+            };
+            let report = ingest_bytes(schema, &event.name, &[DEMO_BROKEN_RECORD], &opts)
+                .map_err(|e| Error::Message(e.to_string()))?;
+            Some(report)
+        }
+        None => None,
+    };
     for r in &reports {
         let _ = writeln!(
             term.out,
@@ -581,6 +596,14 @@ pub(crate) fn demo(term: &mut Term<'_>, args: &DemoArgs) -> Result<u8, Error> {
             r.partitions.len(),
             eventlake_schema::diag::plural(r.partitions.len()),
             r.failed
+        );
+    }
+
+    if let Some(r) = &broken {
+        let _ = writeln!(
+            term.out,
+            "   + 1 deliberately broken {} record (demo only, for the errors queries): {} failed",
+            r.event, r.failed
         );
     }
 
@@ -658,6 +681,10 @@ pub(crate) fn demo(term: &mut Term<'_>, args: &DemoArgs) -> Result<u8, Error> {
         0
     })
 }
+
+/// The demo's deliberately broken record: not JSON (an unterminated object), so Firehose
+/// (and the local lake) send it to `errors/<event>/format-conversion-failed/`.
+pub const DEMO_BROKEN_RECORD: &[u8] = b"{\"demo\": \"this record is deliberately broken\"";
 
 /// The starter queries of every event, in schema order.
 pub fn all_starter_queries(

@@ -23,6 +23,10 @@ pub const EMBEDDED: &[(&str, &str)] = &[
         include_str!("../../templates/cloudformation/stack.yaml.j2"),
     ),
     (
+        "cloudformation/monitoring.yaml.j2",
+        include_str!("../../templates/cloudformation/monitoring.yaml.j2"),
+    ),
+    (
         "cloudformation/test_lambda.js.j2",
         include_str!("../../templates/cloudformation/test_lambda.js.j2"),
     ),

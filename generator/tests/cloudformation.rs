@@ -201,9 +201,12 @@ fn checkov_reports_no_failed_checks_for_any_lake() {
             "{r}"
         );
     }
+    // A single or shared stack gets dozens of checks, an event stack of a split lake about
+    // a dozen (its stream, role, log group, delivery stream, alarms).
     assert!(
-        passed > 50 * files.len() as u64 / 2,
-        "checkov checked too little: {passed} passed"
+        passed > 10 * files.len() as u64,
+        "checkov checked too little: {passed} passed for {} templates",
+        files.len()
     );
 }
 

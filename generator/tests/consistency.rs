@@ -239,6 +239,7 @@ fn every_artefact_agrees_on_the_columns() {
                 "id": ev.id,
                 "ddl": file(ev, format!("athena/{n}.ddl.sql")),
                 "table": file(ev, format!("glue/{n}.table.json")),
+                "errors_table": file(ev, format!("glue/errors/{n}.table.json")),
                 "conversion": file(ev, format!("firehose/{n}.conversion.json")),
                 "schema": file(ev, format!("jsonschema/{n}.schema.json")),
                 "sample": file(ev, format!("samples/{n}.json")),

@@ -66,6 +66,8 @@ fn check_starter_queries(name: &str, schema: &Schema, dir: &Path, now: Instant, 
                     }
                 }
                 s if s.starts_with("unnest_") => assert!(rows <= 100, "{where_}"),
+                // Fake events never fail: the errors tables are empty.
+                "failures_today" | "latest_failures" => assert_eq!(rows, 0, "{where_}"),
                 other => panic!("no expectation for starter query `{other}`"),
             }
         }
@@ -360,7 +362,18 @@ fn demo_runs_every_starter_query() {
     let (stdout, stderr) = (text(&o.stdout), text(&o.stderr));
     assert_eq!(o.status.code(), Some(0), "{stdout}\n{stderr}");
     assert!(
-        stdout.contains("the 13 starter queries (out/athena/*.queries.sql), run locally at 2024-01-05T00:00:30.000Z:"),
+        stdout.contains("the 19 starter queries (out/athena/*.queries.sql), run locally at 2024-01-05T00:00:30.000Z:"),
+        "{stdout}"
+    );
+    // The demo's one deliberately broken record, labelled, and found by the errors queries
+    // with its code and its text decoded.
+    assert!(
+        stdout.contains("+ 1 deliberately broken order_placed record (demo only, for the errors queries): 1 failed"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("DataFormatConversion.ParseError")
+            && stdout.contains("{\"demo\": \"this record is deliberately broken\""),
         "{stdout}"
     );
     // Every event's "rows today" counts all 30 events of the pinned day.
@@ -413,4 +426,233 @@ fn demo_runs_every_starter_query() {
     assert_eq!(fake("1"), fake("1"));
     assert_ne!(fake("1"), fake("2"));
     assert_eq!(fake("1").iter().filter(|b| **b == b'\n').count(), 50);
+}
+
+/// Rows of a query as JSON objects.
+fn json_rows(engine: &LakeQuery, sql: &str) -> Vec<serde_json::Value> {
+    let batches = engine.run(sql).unwrap_or_else(|e| panic!("{e}\n{sql}"));
+    render(&batches, Format::Json)
+        .expect("json")
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("a JSON row"))
+        .collect()
+}
+
+/// The errors tables end to end: good and bad records are ingested (plus a bad one of the
+/// day before, and a document written with the other documented key spelling), and the
+/// errors starter queries return exactly today's bad records, with their error codes and
+/// their text decoded from `rawData`.
+#[test]
+fn errors_starter_queries_return_exactly_the_bad_records() {
+    use eventlake_local::base64;
+    let schema = load(&repo_root().join("events.toml"));
+    let lake = tempfile::tempdir().expect("tempdir");
+    let now = at("2024-03-05T10:20:00Z");
+    let yesterday = at("2024-03-04T10:20:00Z");
+    let ingest = |event: &str, bytes: &[u8], when: Instant| {
+        let opts = IngestOptions {
+            lake_dir: lake.path().to_path_buf(),
+            arrival: Some(when),
+            threads: 1,
+        };
+        ingest_bytes(&schema, event, &[bytes], &opts).expect("ingest")
+    };
+    let order = schema.event("order_placed").expect("example event");
+    let bad = [
+        r#"{"order_id": "o-1", "total": "#,
+        r#"[1, 2]"#,
+        r#""just a string""#,
+    ];
+    let mut input = fake::ndjson(order, 5, 11, now);
+    for b in bad {
+        input.extend_from_slice(b.as_bytes());
+        input.push(b'\n');
+    }
+    let today_report = ingest("order_placed", &input, now);
+    assert_eq!((today_report.converted, today_report.failed), (5, 3));
+    let old = ingest("order_placed", b"{\"order_id\": \"yesterday\"", yesterday);
+    assert_eq!(old.failed, 1);
+    // Firehose's current documentation spells the keys `ErrorCode` / `ErrorMessage`; the
+    // local lake writes `lastErrorCode` / `lastErrorMessage`. One document of the other
+    // spelling, whose raw data is not valid UTF-8 (0xff).
+    let raw = b"{\"note\": \"caf\xc3\xa9 \xff\"}";
+    let doc = serde_json::json!({
+        "attemptsMade": 1,
+        "arrivalTimestamp": now.secs * 1000,
+        "ErrorCode": "DataFormatConversion.MalformedData",
+        "ErrorMessage": "written with the other key spelling",
+        "attemptEndingTimestamp": now.secs * 1000,
+        "rawData": base64::encode(raw),
+        "sequenceNumber": "999",
+        "subSequenceNumber": 0,
+        "dataCatalogTable": {"catalogId": "1", "databaseName": "shop", "tableName": "order_placed", "region": "eu-west-1", "versionId": "0", "catalogArn": "arn:aws:glue:eu-west-1:1:catalog"},
+    });
+    let dir = lake
+        .path()
+        .join("errors/order_placed/format-conversion-failed/year=2024/month=03/day=05/hour=10");
+    std::fs::write(dir.join("other-spelling"), format!("{doc}\n")).expect("write document");
+
+    let engine = LakeQuery::open(&schema, lake.path())
+        .expect("open lake")
+        .with_clock(now);
+    let queries = all_starter_queries(&schema, "events.toml");
+    let query = |slug: &str| {
+        queries
+            .iter()
+            .find(|(e, _)| e == "order_placed")
+            .and_then(|(_, qs)| qs.iter().find(|q| q.slug == slug))
+            .map(|q| q.sql.clone())
+            .unwrap_or_else(|| panic!("no starter query {slug}"))
+    };
+
+    // Today's failures by error: every code of today's bad records, none of yesterday's.
+    let by_error = json_rows(&engine, &query("failures_today"));
+    let mut expected: std::collections::BTreeMap<String, u64> = today_report
+        .failures_by_code
+        .iter()
+        .map(|(code, n)| (code.clone(), *n as u64))
+        .collect();
+    *expected
+        .entry("DataFormatConversion.MalformedData".to_owned())
+        .or_default() += 1;
+    let mut seen: std::collections::BTreeMap<String, u64> = std::collections::BTreeMap::new();
+    for row in &by_error {
+        let code = row["error_code"]
+            .as_str()
+            .expect("every row has a code")
+            .to_owned();
+        *seen.entry(code).or_default() += row["failures"].as_u64().expect("a count");
+        assert!(row["error_message"].is_string(), "{row}");
+    }
+    assert_eq!(seen, expected, "{by_error:?}");
+    assert!(
+        by_error
+            .iter()
+            .any(|r| r["error_message"] == "written with the other key spelling"),
+        "{by_error:?}"
+    );
+
+    // The latest failures: exactly today's four bad records, decoded.
+    let latest = json_rows(&engine, &query("latest_failures"));
+    let mut raw_records: Vec<String> = latest
+        .iter()
+        .map(|r| {
+            r["raw_record"]
+                .as_str()
+                .expect("decoded raw data")
+                .to_owned()
+        })
+        .collect();
+    raw_records.sort();
+    let mut want: Vec<String> = bad.iter().map(|s| (*s).to_owned()).collect();
+    want.push("{\"note\": \"café \u{FFFD}\"}".to_owned());
+    want.sort();
+    assert_eq!(raw_records, want);
+    assert!(
+        latest
+            .iter()
+            .all(|r| r["error_type"] == "format-conversion-failed" && r["error_code"].is_string()),
+        "{latest:?}"
+    );
+
+    // An event-time event: a record without its time field fails partitioning, and its
+    // errors table finds it under the other error type.
+    let payment = schema.event("payment_captured").expect("example event");
+    let mut input = fake::ndjson(payment, 2, 11, now);
+    input.extend_from_slice(b"{\"payment_id\": \"no time\"}\n");
+    let report = ingest("payment_captured", &input, now);
+    assert_eq!((report.converted, report.failed), (2, 1));
+    let engine = LakeQuery::open(&schema, lake.path())
+        .expect("open lake")
+        .with_clock(now);
+    let sql = queries
+        .iter()
+        .find(|(e, _)| e == "payment_captured")
+        .and_then(|(_, qs)| qs.iter().find(|q| q.slug == "latest_failures"))
+        .map(|q| q.sql.clone())
+        .expect("starter query");
+    let rows = json_rows(&engine, &sql);
+    assert_eq!(rows.len(), 1, "{rows:?}");
+    assert_eq!(rows[0]["error_type"], "partitioning-failed");
+    assert_eq!(
+        rows[0]["error_code"],
+        "DynamicPartitioning.MetadataExtractionFailed"
+    );
+    assert_eq!(rows[0]["raw_record"], "{\"payment_id\": \"no time\"}");
+}
+
+mod trino_udfs {
+    //! Trino's `from_base64` / `from_utf8` as the local lake registers them
+    //! (local/src/query/trino_udfs.rs), against Trino's documented behaviour.
+    use eventlake_local::query::{Format, LakeQuery, render};
+
+    fn engine() -> (tempfile::TempDir, LakeQuery) {
+        let src = "[lake]\nname = \"t\"\n\n[events.e.fields]\nid = \"string\"\n";
+        let schema = match eventlake_schema::load_str(src, "events.toml") {
+            Ok(l) => l.schema,
+            Err(r) => panic!("{r}"),
+        };
+        let dir = tempfile::tempdir().expect("tempdir");
+        let engine = LakeQuery::open(&schema, dir.path()).expect("open");
+        (dir, engine)
+    }
+
+    fn one(engine: &LakeQuery, sql: &str) -> String {
+        let batches = engine.run(sql).unwrap_or_else(|e| panic!("{sql}: {e}"));
+        let csv = render(&batches, Format::Csv).expect("csv");
+        csv.lines().nth(1).unwrap_or_default().to_owned()
+    }
+
+    #[test]
+    fn decode_base64_then_utf8_like_trino() {
+        let (_dir, e) = engine();
+        // RFC 4648 test vectors ("foobar" family), through both functions.
+        for (b64, text) in [
+            ("", ""),
+            ("Zg==", "f"),
+            ("Zm8=", "fo"),
+            ("Zm9v", "foo"),
+            ("Zm9vYg==", "foob"),
+            ("Zm9vYmE=", "fooba"),
+            ("Zm9vYmFy", "foobar"),
+        ] {
+            assert_eq!(
+                one(&e, &format!("SELECT from_utf8(from_base64('{b64}')) AS t")),
+                text,
+                "{b64}"
+            );
+        }
+        // Multi-byte UTF-8 survives: "café" is 63 61 66 c3 a9.
+        assert_eq!(
+            one(&e, "SELECT from_utf8(from_base64('Y2Fmw6k=')) AS t"),
+            "café"
+        );
+    }
+
+    #[test]
+    fn invalid_utf8_becomes_the_replacement_character() {
+        let (_dir, e) = engine();
+        // 0xff is never valid UTF-8; "a\xffb" is Yf9i.
+        assert_eq!(
+            one(&e, "SELECT from_utf8(from_base64('Yf9i')) AS t"),
+            "a\u{FFFD}b"
+        );
+    }
+
+    #[test]
+    fn invalid_base64_is_an_error_and_null_stays_null() {
+        let (_dir, e) = engine();
+        let err = e
+            .run("SELECT from_base64('not base64!') AS t")
+            .map(|_| ())
+            .expect_err("not base64 must fail, as in Trino");
+        assert!(err.to_string().contains("not valid base64"), "{err}");
+        assert_eq!(
+            one(
+                &e,
+                "SELECT from_utf8(from_base64(CAST(NULL AS varchar))) IS NULL AS t"
+            ),
+            "true"
+        );
+    }
 }

@@ -13,6 +13,7 @@ mod freshness;
 mod limits;
 #[cfg(feature = "local")]
 mod local;
+mod monitoring;
 #[cfg(unix)]
 mod safety;
 mod user_text;

@@ -14,10 +14,9 @@
 use eventlake_schema::time::Instant;
 use eventlake_schema::{Granularity, PartitionColumn};
 
-/// Error-output type of records that failed conversion.
-pub const FORMAT_CONVERSION_FAILED: &str = "format-conversion-failed";
-/// Error-output type of event-time records whose partition values could not be extracted.
-pub const PARTITIONING_FAILED: &str = "partitioning-failed";
+/// Error-output types: records that failed conversion, and event-time records whose
+/// partition values could not be extracted (one definition, shared with the errors tables).
+pub use eventlake_schema::errors_table::{FORMAT_CONVERSION_FAILED, PARTITIONING_FAILED};
 
 /// Partition values of an instant, coarsest first, for `columns`.
 pub fn partition_values(columns: &[PartitionColumn], at: Instant) -> Vec<u32> {

@@ -52,3 +52,23 @@ WHERE e.year = EXTRACT(YEAR FROM current_date)
   AND e.day = EXTRACT(DAY FROM current_date)
 ORDER BY e.occurred_at DESC NULLS LAST
 LIMIT 100;
+
+-- order_placed: failed records today by error
+-- Records of order_placed that failed today (arrival time, UTC), per error code and message, from the errors table order_placed__errors.
+SELECT coalesce(errorcode, lasterrorcode) AS error_code, coalesce(errormessage, lasterrormessage) AS error_message, count(*) AS failures
+FROM order_placed__errors
+WHERE year = EXTRACT(YEAR FROM current_date)
+  AND month = EXTRACT(MONTH FROM current_date)
+  AND day = EXTRACT(DAY FROM current_date)
+GROUP BY coalesce(errorcode, lasterrorcode), coalesce(errormessage, lasterrormessage)
+ORDER BY failures DESC, error_code NULLS LAST, error_message NULLS LAST;
+
+-- order_placed: latest 20 failed records
+-- The 20 most recent failed records of order_placed today, with the record as sent (rawData decoded), from the errors table order_placed__errors.
+SELECT from_unixtime(arrivaltimestamp / 1000) AS arrived_at, error_type, coalesce(errorcode, lasterrorcode) AS error_code, coalesce(errormessage, lasterrormessage) AS error_message, from_utf8(from_base64(rawdata)) AS raw_record
+FROM order_placed__errors
+WHERE year = EXTRACT(YEAR FROM current_date)
+  AND month = EXTRACT(MONTH FROM current_date)
+  AND day = EXTRACT(DAY FROM current_date)
+ORDER BY arrivaltimestamp DESC, sequencenumber DESC
+LIMIT 20;

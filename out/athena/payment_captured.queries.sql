@@ -41,3 +41,23 @@ WHERE year = EXTRACT(YEAR FROM current_date)
   AND day = EXTRACT(DAY FROM current_date)
 GROUP BY date_trunc('hour', captured_at)
 ORDER BY hour_start NULLS LAST;
+
+-- payment_captured: failed records today by error
+-- Records of payment_captured that failed today (arrival time, UTC), per error code and message, from the errors table payment_captured__errors.
+SELECT coalesce(errorcode, lasterrorcode) AS error_code, coalesce(errormessage, lasterrormessage) AS error_message, count(*) AS failures
+FROM payment_captured__errors
+WHERE year = EXTRACT(YEAR FROM current_date)
+  AND month = EXTRACT(MONTH FROM current_date)
+  AND day = EXTRACT(DAY FROM current_date)
+GROUP BY coalesce(errorcode, lasterrorcode), coalesce(errormessage, lasterrormessage)
+ORDER BY failures DESC, error_code NULLS LAST, error_message NULLS LAST;
+
+-- payment_captured: latest 20 failed records
+-- The 20 most recent failed records of payment_captured today, with the record as sent (rawData decoded), from the errors table payment_captured__errors.
+SELECT from_unixtime(arrivaltimestamp / 1000) AS arrived_at, error_type, coalesce(errorcode, lasterrorcode) AS error_code, coalesce(errormessage, lasterrormessage) AS error_message, from_utf8(from_base64(rawdata)) AS raw_record
+FROM payment_captured__errors
+WHERE year = EXTRACT(YEAR FROM current_date)
+  AND month = EXTRACT(MONTH FROM current_date)
+  AND day = EXTRACT(DAY FROM current_date)
+ORDER BY arrivaltimestamp DESC, sequencenumber DESC
+LIMIT 20;

@@ -41,3 +41,23 @@ WHERE year = EXTRACT(YEAR FROM current_date)
   AND day = EXTRACT(DAY FROM current_date)
 GROUP BY date_trunc('hour', source_timestamp)
 ORDER BY hour_start NULLS LAST;
+
+-- staff_updated: failed records today by error
+-- Records of staff_updated that failed today (arrival time, UTC), per error code and message, from the errors table staff_updated__errors.
+SELECT coalesce(errorcode, lasterrorcode) AS error_code, coalesce(errormessage, lasterrormessage) AS error_message, count(*) AS failures
+FROM staff_updated__errors
+WHERE year = EXTRACT(YEAR FROM current_date)
+  AND month = EXTRACT(MONTH FROM current_date)
+  AND day = EXTRACT(DAY FROM current_date)
+GROUP BY coalesce(errorcode, lasterrorcode), coalesce(errormessage, lasterrormessage)
+ORDER BY failures DESC, error_code NULLS LAST, error_message NULLS LAST;
+
+-- staff_updated: latest 20 failed records
+-- The 20 most recent failed records of staff_updated today, with the record as sent (rawData decoded), from the errors table staff_updated__errors.
+SELECT from_unixtime(arrivaltimestamp / 1000) AS arrived_at, error_type, coalesce(errorcode, lasterrorcode) AS error_code, coalesce(errormessage, lasterrormessage) AS error_message, from_utf8(from_base64(rawdata)) AS raw_record
+FROM staff_updated__errors
+WHERE year = EXTRACT(YEAR FROM current_date)
+  AND month = EXTRACT(MONTH FROM current_date)
+  AND day = EXTRACT(DAY FROM current_date)
+ORDER BY arrivaltimestamp DESC, sequencenumber DESC
+LIMIT 20;

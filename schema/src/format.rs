@@ -83,6 +83,9 @@ macro_rules! settings_table {
             $name: Option<$ty>,
         ] $($rest)*);
     };
+    (@munch [$($out:tt)*] $name:ident: $ty:ident, boolean; $doc:tt; $($rest:tt)*) => {
+        settings_table!(@munch [$($out)* #[doc = $doc] $name: Option<$ty>,] $($rest)*);
+    };
     (@munch [$($out:tt)*] $name:ident: $ty:ident, cron; $doc:tt; $($rest:tt)*) => {
         settings_table!(@munch [$($out)*
             #[doc = $doc]

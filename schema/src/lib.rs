@@ -20,6 +20,7 @@
 
 pub mod cron;
 pub mod diag;
+pub mod errors_table;
 pub mod evolution;
 pub mod example;
 pub mod fingerprint;

@@ -127,7 +127,7 @@ impl Field {
 
 /// The settings table: every key of `[lake.defaults]` (each may be overridden on an event)
 /// once, in order, with its Rust type, default, how the loader reads it (`choice` of the
-/// type's spellings, an integer `range(min, max, help)`, or a `cron` schedule), its
+/// type's spellings, an integer `range(min, max, help)`, a `boolean`, or a `cron` schedule), its
 /// documentation and its line in the format's JSON Schema. [`Settings`] (here), the loader's
 /// key list and per-table overrides ([`crate::load`]) and the format's `SettingsTable`
 /// ([`crate::format`]) are generated from it: each passes a macro that takes the rows. One
@@ -146,6 +146,8 @@ macro_rules! with_settings {
             granularity: Granularity = Granularity::Hour, choice; "Finest time partition.", "Finest time partition (default `hour`).";
             catalog: Catalog = Catalog::Projection, choice; "How Athena finds partitions.", "Partition discovery: projection, crawler or both (default `projection`).";
             crawler_schedule: String = "cron(15,45 * * * ? *)".to_owned(), cron; "Crawler schedule, an AWS 6-field cron expression.", "Crawler schedule, AWS 6-field cron (default `cron(15,45 * * * ? *)`).";
+            alarms: bool = true, boolean; "Whether the stack creates the event's CloudWatch alarms.", "CloudWatch alarms for the event, notifying the stack's SNS topic (default true).";
+            alarm_no_records_minutes: u32 = 0, range(0, 1440, "0 turns the alarm off; at most one day (1440 minutes), CloudWatch evaluates at most a day of 1-minute periods"); "Minutes without incoming records before the \"no records\" alarm fires; 0 turns that one alarm off (not every event is continuous).", "Minutes without incoming records before the \"no records\" alarm fires (default 0: off, since not every event is continuous).";
         }
     };
 }

@@ -59,7 +59,7 @@ pub struct StarterQuery {
 pub fn render(cx: &Context<'_>) -> Result<Vec<Artifact>, crate::Error> {
     let mut out = Vec::new();
     for (index, (event, plan)) in cx.schema.events.iter().zip(&cx.plan.events).enumerate() {
-        let ddl = render_template(&cx.env, DDL_TEMPLATE, ddl_context(cx, event, plan))?;
+        let ddl = render_template(&cx.env, DDL_TEMPLATE, data_ddl_context(cx, event, plan))?;
         out.push(Artifact::new(format!("athena/{}.ddl.sql", event.name), ddl));
         let queries = QueriesContext {
             header: cx.header("--"),
@@ -113,7 +113,7 @@ struct DdlColumn {
 
 /// The context of [`DDL_TEMPLATE`].
 #[derive(Debug, Serialize)]
-struct DdlContext {
+pub(crate) struct DdlContext {
     header: String,
     table: String,
     description: Option<String>,
@@ -126,24 +126,50 @@ struct DdlContext {
     properties: Vec<(String, String)>,
     projection: bool,
     crawler: bool,
+    /// `ROW FORMAT SERDE` of a table that is not Parquet.
+    row_format_serde: Option<&'static str>,
+    ddl_file: String,
 }
 
-/// The DDL template's context, written from the Glue `TableInput` value.
-fn ddl_context(cx: &Context<'_>, event: &Event, plan: &EventPlan) -> DdlContext {
+/// The data table's DDL context.
+fn data_ddl_context(cx: &Context<'_>, event: &Event, plan: &EventPlan) -> DdlContext {
     let location = glue::location(&cx.plan.lake_bucket.logical, plan);
     let table = glue::table_input(event, plan, &location);
     // The Glue type strings do not quote struct field names; the DDL must, so the type is
     // spelled from the field with the same name (the same type, see `ddl_type`).
+    let ddl_type_of = |c: &glue::Column| {
+        event
+            .field(&c.name)
+            .map(|f| ddl_type(&f.ty))
+            .filter(|t| unquote_backticks(t) == c.glue_type)
+    };
+    let file = format!("athena/{}.ddl.sql", event.name);
+    ddl_context(
+        cx,
+        table,
+        ddl_type_of,
+        (!plan.projection.is_empty(), plan.crawler),
+        file,
+    )
+}
+
+/// The DDL template's context, written from a Glue `TableInput`; `ddl_type_of` spells a
+/// data column's type where the Glue spelling is not valid DDL; `(projection, crawler)` say
+/// how partitions are found.
+pub(crate) fn ddl_context(
+    cx: &Context<'_>,
+    table: glue::TableInput,
+    ddl_type_of: impl Fn(&glue::Column) -> Option<String>,
+    (projection, crawler): (bool, bool),
+    ddl_file: String,
+) -> DdlContext {
+    let serde = table.serde_library();
     let columns = table
         .storage_descriptor
         .columns
         .into_iter()
         .map(|c| DdlColumn {
-            ddl_type: event
-                .field(&c.name)
-                .map(|f| ddl_type(&f.ty))
-                .filter(|t| unquote_backticks(t) == c.glue_type)
-                .unwrap_or(c.glue_type),
+            ddl_type: ddl_type_of(&c).unwrap_or(c.glue_type),
             name: c.name,
             comment: c.comment,
         })
@@ -172,8 +198,10 @@ fn ddl_context(cx: &Context<'_>, event: &Event, plan: &EventPlan) -> DdlContext 
         columns,
         partitions,
         properties: table.parameters,
-        projection: !plan.projection.is_empty(),
-        crawler: plan.crawler,
+        projection,
+        crawler,
+        row_format_serde: (serde != glue::PARQUET_SERDE).then_some(serde),
+        ddl_file,
     }
 }
 
@@ -196,7 +224,11 @@ pub fn starter_queries(cx: &Context<'_>, event_index: usize) -> Vec<StarterQuery
         cx.schema.events.get(event_index),
         cx.plan.events.get(event_index),
     ) {
-        (Some(event), Some(plan)) => Planner::new(event, plan).queries(),
+        (Some(event), Some(plan)) => {
+            let mut queries = Planner::new(event, plan).queries();
+            queries.extend(super::errors_table::starter_queries(event));
+            queries
+        }
         _ => Vec::new(),
     }
 }

@@ -42,7 +42,7 @@ use serde::{Deserialize, Serialize};
 use eventlake_schema::{Settings, limits, sample};
 
 use super::cfn_yaml::{self, SubNames};
-use super::{Context, athena, glue};
+use super::{Context, athena, errors_table, glue, monitoring};
 use crate::output::Artifact;
 use crate::plan::{ENV_PARAM, EventPlan, LakePlan, pascal_case, shorten};
 use crate::render;
@@ -320,6 +320,8 @@ struct EventContext<'a> {
     /// The event's name in policy names (at most 128 characters) and rule ids (255).
     rule_id: String,
     table_input: glue::TableInput,
+    errors_table_input: glue::TableInput,
+    alarms: Vec<monitoring::Alarm>,
     conversion: glue::ConversionConfig,
     stream_arn_sub: String,
     glue_arns: [String; 3],
@@ -360,6 +362,8 @@ fn event_contexts<'a>(cx: &'a Context<'_>) -> Vec<EventContext<'a>> {
             settings: &e.settings,
             rule_id: shorten(&e.name, 100),
             table_input: glue::table_input(e, p, &glue::location(&cx.plan.lake_bucket.logical, p)),
+            errors_table_input: errors_table::table_input(e, p, &cx.plan.lake_bucket.logical),
+            alarms: monitoring::alarms(e, p),
             conversion: glue::conversion_config(
                 e,
                 p,
@@ -440,6 +444,44 @@ struct StackContext<'a> {
     raw_bucket_days: u32,
     raw_buffer_mb: u32,
     crawler_configuration: &'static str,
+    /// Whether any event has alarms (the stack then has the alarm topic and its parameters).
+    any_alarms: bool,
+    dashboards: Vec<Dashboard>,
+}
+
+/// An `AWS::CloudWatch::Dashboard` of the lake (several when the events do not fit one).
+#[derive(Serialize)]
+struct Dashboard {
+    logical: String,
+    name_sub: String,
+    body: String,
+}
+
+/// The lake's dashboards, in the stack that holds the shared part.
+fn dashboards(plan: &LakePlan) -> Vec<Dashboard> {
+    let bodies = monitoring::dashboard_bodies(&plan.events);
+    let several = bodies.len() > 1;
+    bodies
+        .into_iter()
+        .enumerate()
+        .map(|(i, body)| {
+            let n = if several {
+                (i + 1).to_string()
+            } else {
+                String::new()
+            };
+            let suffix = if several {
+                format!("-{n}")
+            } else {
+                String::new()
+            };
+            Dashboard {
+                logical: format!("Dashboard{n}"),
+                name_sub: format!("{}-${{{ENV_PARAM}}}{suffix}", plan.name),
+                body,
+            }
+        })
+        .collect()
 }
 
 /// The `${Name}` placeholders the `cfn` filter may turn into `!Sub` references in a stack.
@@ -548,6 +590,12 @@ fn stack_context<'a>(
         raw_bucket_days: limits::RawExpiration::of(&cx.schema.events).bucket_days,
         raw_buffer_mb: RAW_BUFFER_MB,
         crawler_configuration: CRAWLER_CONFIGURATION,
+        any_alarms: cx.schema.events.iter().any(|e| e.settings.alarms),
+        dashboards: if shared_part {
+            dashboards(plan)
+        } else {
+            Vec::new()
+        },
     }
 }
 

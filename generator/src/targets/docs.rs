@@ -67,6 +67,7 @@ pub fn render(cx: &Context<'_>) -> Result<Vec<Artifact>, crate::Error> {
         raw_expiry,
         event_count: events.len(),
         events,
+        deploy: super::deploy::deploy(cx)?,
     };
     let text = crate::render::render(&cx.env, TEMPLATE, doc)?;
     Ok(vec![Artifact::new("README.md", text)])
@@ -93,6 +94,7 @@ struct LakeDoc<'a> {
     raw_expiry: String,
     event_count: usize,
     events: Vec<EventDoc>,
+    deploy: super::deploy::Deploy,
 }
 
 /// One event's section.

@@ -237,25 +237,83 @@ pub fn table_parameters(event: &Event, plan: &EventPlan) -> Vec<(String, String)
 
 /// The Glue `TableInput` (for `aws glue create-table --table-input`).
 pub fn table_input(event: &Event, plan: &EventPlan, location: &str) -> TableInput {
-    TableInput {
-        name: event.name.clone(),
-        description: event.description.clone(),
-        table_type: "EXTERNAL_TABLE",
-        parameters: table_parameters(event, plan),
-        partition_keys: partition_keys(plan),
-        storage_descriptor: StorageDescriptor {
-            columns: columns(event),
-            location: location.to_owned(),
-            input_format: PARQUET_INPUT_FORMAT,
-            output_format: PARQUET_OUTPUT_FORMAT,
-            serde_info: SerDeInfo {
-                serialization_library: PARQUET_SERDE,
-                parameters: vec![("serialization.format".to_owned(), "1".to_owned())],
+    TableInput::external(
+        event.name.clone(),
+        event.description.clone(),
+        table_parameters(event, plan),
+        partition_keys(plan),
+        columns(event),
+        location.to_owned(),
+        Formats::PARQUET,
+    )
+}
+
+/// The file formats of a table: input, output and SerDe with its parameters.
+#[derive(Debug, Clone, Copy)]
+pub struct Formats {
+    /// Hive input format class.
+    pub input: &'static str,
+    /// Hive output format class.
+    pub output: &'static str,
+    /// SerDe class.
+    pub serde: &'static str,
+    /// SerDe parameters, in output order.
+    pub serde_parameters: &'static [(&'static str, &'static str)],
+}
+
+impl Formats {
+    /// Parquet files (the data tables).
+    pub const PARQUET: Formats = Formats {
+        input: PARQUET_INPUT_FORMAT,
+        output: PARQUET_OUTPUT_FORMAT,
+        serde: PARQUET_SERDE,
+        serde_parameters: &[("serialization.format", "1")],
+    };
+}
+
+impl TableInput {
+    /// An external, unbucketed, uncompressed table (Parquet compresses its own pages; the
+    /// error documents are plain JSON).
+    pub fn external(
+        name: String,
+        description: Option<String>,
+        parameters: Vec<(String, String)>,
+        partition_keys: Vec<Column>,
+        columns: Vec<Column>,
+        location: String,
+        formats: Formats,
+    ) -> Self {
+        let owned = |pairs: &[(&str, &str)]| {
+            pairs
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+                .collect()
+        };
+        TableInput {
+            name,
+            description,
+            table_type: "EXTERNAL_TABLE",
+            parameters,
+            partition_keys,
+            storage_descriptor: StorageDescriptor {
+                columns,
+                location,
+                input_format: formats.input,
+                output_format: formats.output,
+                serde_info: SerDeInfo {
+                    serialization_library: formats.serde,
+                    parameters: owned(formats.serde_parameters),
+                },
+                compressed: false,
+                number_of_buckets: -1,
+                stored_as_sub_directories: false,
             },
-            compressed: false,
-            number_of_buckets: -1,
-            stored_as_sub_directories: false,
-        },
+        }
+    }
+
+    /// The SerDe class, for the DDL's `ROW FORMAT SERDE` of non-Parquet tables.
+    pub fn serde_library(&self) -> &'static str {
+        self.storage_descriptor.serde_info.serialization_library
     }
 }
 

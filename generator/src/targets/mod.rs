@@ -14,9 +14,12 @@ use crate::plan::LakePlan;
 pub mod athena;
 pub mod cfn_yaml;
 pub mod cloudformation;
+pub mod deploy;
 pub mod docs;
+pub mod errors_table;
 pub mod glue;
 pub mod jsonschema;
+pub mod monitoring;
 pub mod rust;
 pub mod samples;
 
@@ -131,10 +134,15 @@ pub fn render(schema: &Schema, opts: &RenderOptions<'_>) -> Result<Rendered, cra
                 let stacks = cloudformation::render_stacks(&cx)?;
                 (stacks.artifacts, stacks.warnings)
             }
-            Target::Glue => (glue::render(&cx)?, Vec::new()),
+            Target::Glue => {
+                let mut files = glue::render(&cx)?;
+                files.extend(errors_table::render(&cx)?.0);
+                (files, Vec::new())
+            }
             Target::Firehose => (glue::render_firehose(&cx)?, Vec::new()),
             Target::Athena => {
-                let files = athena::render(&cx)?;
+                let mut files = athena::render(&cx)?;
+                files.extend(errors_table::render(&cx)?.1);
                 let warnings = athena::too_long_for_athena(&files);
                 (files, warnings)
             }

@@ -72,6 +72,8 @@ def describe_ddl(stmt):
             info["location"] = p.this.this
         elif isinstance(p, exp.FileFormatProperty):
             info["format"] = p.this.name
+        elif isinstance(p, exp.RowFormatSerdeProperty):
+            info["serde"] = p.this.this
         elif isinstance(p, exp.Property):
             info["properties"].append([p.this.this if isinstance(p.this, exp.Literal) else p.name,
                                        p.args["value"].this])
@@ -139,6 +141,10 @@ def cmd_consistency(request):
         table = load_json(ev["table"])
         out["glue_errors"] = botocore_errors(
             validator, glue, "CreateTable", {"DatabaseName": "x", "TableInput": table})
+        if ev.get("errors_table"):
+            out["glue_errors"] += botocore_errors(
+                validator, glue, "CreateTable",
+                {"DatabaseName": "x", "TableInput": load_json(ev["errors_table"])})
 
         conversion = load_json(ev["conversion"])
         out["firehose_errors"] = botocore_errors(validator, firehose, "CreateDeliveryStream", {

@@ -11,6 +11,9 @@
 //! - the starter queries in `out/athena/<event>.queries.sql` run unchanged; the few Trino
 //!   forms DataFusion spells differently are translated by [`trino_compat`], which lists
 //!   each one (docs/local-lake.md too);
+//! - each event's errors table, `<event>__errors`, reads `errors/<event>/` ([`errors_table`]),
+//!   and Trino's `from_base64` / `from_utf8` are registered ([`trino_udfs`]), so the errors
+//!   tables' starter queries run unchanged too;
 //! - a file of statements is split on `;` outside strings, quoted identifiers and comments;
 //!   the comment lines right before a statement are its title.
 
@@ -35,7 +38,9 @@ use eventlake_schema::time::Instant;
 use crate::Error;
 use crate::columns::{arrow_type, event_schema};
 
+pub mod errors_table;
 pub mod padded_partitions;
+pub mod trino_udfs;
 
 use padded_partitions::PaddedPartitions;
 
@@ -48,7 +53,7 @@ pub struct LakeQuery {
     runtime: tokio::runtime::Runtime,
     /// The instant `current_date` and `now()` read; the real time when `None`.
     clock: Option<chrono::DateTime<chrono::Utc>>,
-    /// The registered tables, `<lake>.<event>`.
+    /// The registered tables, `<lake>.<event>`, then the errors tables `<lake>.<event>__errors`.
     pub tables: Vec<String>,
 }
 
@@ -111,6 +116,14 @@ impl LakeQuery {
                     .map_err(query_err)?;
             }
             tables.push(format!("{lake}.{}", event.name));
+        }
+        for udf in trino_udfs::udfs() {
+            ctx.register_udf(udf);
+        }
+        for (index, event) in schema.events.iter().enumerate() {
+            let name =
+                runtime.block_on(errors_table::register(&ctx, lake, event, index, lake_dir))?;
+            tables.push(name);
         }
         Ok(Self {
             ctx,

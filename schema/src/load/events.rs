@@ -51,6 +51,25 @@ impl Cx<'_> {
                     .with_help(format!("rename the event, e.g. `{}_event`", key.get_ref())),
             );
         }
+        if let Some(stem) = key
+            .get_ref()
+            .strip_suffix(crate::errors_table::TABLE_SUFFIX)
+        {
+            // `<event>__errors` is the errors table of `<event>` (see `errors_table`).
+            name_ok = false;
+            self.push(
+                Diagnostic::error(
+                    key.span(),
+                    format!(
+                        "invalid event name: `{}` ends with `{}`, which names the errors table of \
+                         another event",
+                        key.get_ref(),
+                        crate::errors_table::TABLE_SUFFIX
+                    ),
+                )
+                .with_help(format!("rename the event, e.g. `{stem}_failures`")),
+            );
+        }
         let table = self.expect_table(v, &format!("event `{}`", key.get_ref()))?;
         let allowed: Vec<&str> = EVENT_KEYS.iter().chain(SETTINGS_KEYS).copied().collect();
         self.unknown_keys(

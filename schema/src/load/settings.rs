@@ -54,6 +54,9 @@ macro_rules! read_setting {
     ($cx:ident, $v:ident, $name:ident, $ty:ident, range($min:tt, $max:tt, $help:tt)) => {
         $cx.int_in($v, stringify!($name), $min, $max, $help)
     };
+    ($cx:ident, $v:ident, $name:ident, $ty:ident, boolean) => {
+        $cx.boolean($v, concat!("`", stringify!($name), "`"))
+    };
     ($cx:ident, $v:ident, $name:ident, $ty:ident, cron) => {
         $cx.cron_schedule($v, concat!("`", stringify!($name), "`"))
     };
