@@ -216,7 +216,7 @@ fn timestamp(v: &DeValue<'_>) -> Option<time::Instant> {
                 i64::from(date.year),
                 u32::from(date.month),
                 u32::from(date.day),
-            ) * 86_400
+            )? * 86_400
                 + i64::from(t.hour) * 3600
                 + i64::from(t.minute) * 60
                 + i64::from(t.second.unwrap_or(0));

@@ -6,6 +6,8 @@
 //! seconds. Numeric offsets such as `+00:00` are *not* accepted by Firehose, so they are
 //! rejected here too. All instants are UTC.
 
+use chrono::{Datelike, NaiveDate};
+
 /// The text forms [`parse_timestamp_str`] accepts, as a regular expression (the JSON
 /// Schema's `pattern`). It checks the layout only: a day or hour out of range matches it but
 /// is rejected by the parser (tests/timestamps in the schema crate hold both to one table).
@@ -136,7 +138,7 @@ fn instant(y: i64, m: u32, d: u32, time: &str) -> Option<Instant> {
         }
         Some(_) => return None,
     };
-    let days = days_from_civil(y, m, d);
+    let days = days_from_civil(y, m, d)?;
     let secs = days * 86_400 + i64::from(h * 3600 + mi * 60 + s);
     checked(Instant { secs, nanos })
 }
@@ -155,7 +157,7 @@ pub fn parse_date(s: &str) -> Option<(i64, u32, u32)> {
 /// Days since 1970-01-01 of a `yyyy-MM-dd` date.
 pub fn date_to_days(s: &str) -> Option<i64> {
     let (y, m, d) = parse_date(s)?;
-    Some(days_from_civil(y, m, d))
+    days_from_civil(y, m, d)
 }
 
 fn parse_ymd(s: &str, strict_width: bool) -> Option<(i64, u32, u32)> {
@@ -180,44 +182,33 @@ fn parse_ymd(s: &str, strict_width: bool) -> Option<(i64, u32, u32)> {
         return None;
     }
     let (y, m, d): (i64, u32, u32) = (y.parse().ok()?, m.parse().ok()?, d.parse().ok()?);
-    if y < 1 || !(1..=12).contains(&m) || d < 1 || d > days_in_month(y, m) {
+    if y < 1 || civil_date(y, m, d).is_none() {
         return None;
     }
     Some((y, m, d))
 }
 
-fn days_in_month(y: i64, m: u32) -> u32 {
-    match m {
-        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
-        4 | 6 | 9 | 11 => 30,
-        _ if (y % 4 == 0 && y % 100 != 0) || y % 400 == 0 => 29,
-        _ => 28,
-    }
+/// A civil date, if it exists in the proleptic Gregorian calendar.
+fn civil_date(y: i64, m: u32, d: u32) -> Option<NaiveDate> {
+    NaiveDate::from_ymd_opt(i32::try_from(y).ok()?, m, d)
 }
 
-/// Days since 1970-01-01 of a civil date (Howard Hinnant's algorithm).
-pub fn days_from_civil(y: i64, m: u32, d: u32) -> i64 {
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let m = i64::from(m);
-    let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + i64::from(d) - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
+/// Days from 0001-01-01 (chrono's day 1) to 1970-01-01.
+const UNIX_EPOCH_CE_DAYS: i64 = 719_163;
+
+/// Days since 1970-01-01 of a civil date, or `None` if there is no such date.
+pub fn days_from_civil(y: i64, m: u32, d: u32) -> Option<i64> {
+    Some(i64::from(civil_date(y, m, d)?.num_days_from_ce()) - UNIX_EPOCH_CE_DAYS)
 }
 
-/// Civil date of a day count since 1970-01-01.
+/// Civil date of a day count since 1970-01-01 (1970-01-01 outside chrono's range of about
+/// ±262,000 years, which no checked [`Instant`] reaches).
 pub fn civil_from_days(z: i64) -> (i64, u32, u32) {
-    let z = z + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let y = yoe + era * 400;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = u32::try_from(doy - (153 * mp + 2) / 5 + 1).unwrap_or(1);
-    let m = u32::try_from(if mp < 10 { mp + 3 } else { mp - 9 }).unwrap_or(1);
-    (if m <= 2 { y + 1 } else { y }, m, d)
+    let date = i32::try_from(z + UNIX_EPOCH_CE_DAYS)
+        .ok()
+        .and_then(NaiveDate::from_num_days_from_ce_opt)
+        .unwrap_or_default();
+    (i64::from(date.year()), date.month(), date.day())
 }
 
 #[cfg(test)]
@@ -265,7 +256,7 @@ mod tests {
     fn civil_round_trip() {
         for days in [-719_468, -1, 0, 1, 18_000, 2_932_896] {
             let (y, m, d) = civil_from_days(days);
-            assert_eq!(days_from_civil(y, m, d), days);
+            assert_eq!(days_from_civil(y, m, d), Some(days));
         }
     }
 }
