@@ -390,6 +390,7 @@ impl<'de> Visitor<'de> for RecordVisitor<'_> {
         let rows = self.cols.first().map_or(0, Col::len);
         let mut seen = Seen::new(conv.columns.len());
         let mut first = true;
+        let mut hint = 0;
         while let Some(key) = map.next_key_seed(KeySeed)? {
             if first && key == NUMBER_TOKEN {
                 let text: String = map.next_value()?;
@@ -397,10 +398,11 @@ impl<'de> Visitor<'de> for RecordVisitor<'_> {
                 return Ok(());
             }
             first = false;
-            let Some(i) = find_member(&conv.columns, &key) else {
+            let Some(i) = find_member(&conv.columns, &key, hint) else {
                 map.next_value::<IgnoredAny>()?;
                 continue;
             };
+            hint = i + 1;
             if seen.get(i) {
                 map.next_value::<IgnoredAny>()?;
                 self.cx.fail(
@@ -440,8 +442,19 @@ impl<'de> Visitor<'de> for RecordVisitor<'_> {
     }
 }
 
-fn find_member(members: &[Member], key: &str) -> Option<usize> {
+/// The member that reads `key`, trying `hint` first: producers usually send keys in the
+/// schema's order, so passing the index after the previous match finds most keys with one
+/// comparison instead of a scan from the first member (a profile of `local ingest` showed
+/// the scan). The loader rejects two fields reading the same key, so the first match is
+/// the only one and the hint cannot change the answer.
+fn find_member(members: &[Member], key: &str, hint: usize) -> Option<usize> {
     if key.is_ascii() {
+        if members
+            .get(hint)
+            .is_some_and(|m| m.key.eq_ignore_ascii_case(key))
+        {
+            return Some(hint);
+        }
         members.iter().position(|m| m.key.eq_ignore_ascii_case(key))
     } else {
         let lower = key.to_lowercase();
@@ -903,10 +916,12 @@ impl ValueVisitor<'_, '_> {
             (Kind::Struct(members), Data::Struct { children, .. }) => {
                 let mut seen = Seen::new(members.len());
                 let mut key = first;
+                let mut hint = 0;
                 while let Some(k) = key {
-                    match find_member(members, &k) {
+                    match find_member(members, &k, hint) {
                         Some(i) if !seen.get(i) => {
                             seen.set(i);
+                            hint = i + 1;
                             map.next_value_seed(ValueSeed {
                                 node: &members[i].node,
                                 col: &mut children[i],
