@@ -768,25 +768,25 @@ fn push_int(data: &mut Data, n: i64) -> bool {
     }
 }
 
-/// The unscaled value of a decimal literal (`12.5` as decimal(12,2) → 1250).
+/// The unscaled value of a decimal literal (`12.5` as decimal(12,2) → 1250), read from its
+/// checked digits without building another string (one per decimal value ingested).
 pub fn decimal_units(text: &str, precision: u8, scale: u8) -> Result<i128, String> {
-    let canonical = eventlake_schema::example::canonical_decimal(text, precision, scale)?;
-    // `[-]digits[.digits]`: read without building another string.
-    let (neg, digits) = match canonical.strip_prefix('-') {
-        Some(rest) => (true, rest),
-        None => (false, canonical.as_str()),
-    };
+    let parts = eventlake_schema::example::decimal_parts(text, precision, scale)?;
+    // The fraction's missing trailing zeros, up to the scale.
+    let padding = usize::from(scale).saturating_sub(parts.frac.len());
+    let digits = parts
+        .int
+        .bytes()
+        .chain(parts.frac.bytes())
+        .chain(std::iter::repeat_n(b'0', padding));
     let mut units: i128 = 0;
-    for b in digits.bytes().filter(|b| *b != b'.') {
-        if !b.is_ascii_digit() {
-            return Err(format!("`{canonical}` is not a plain decimal number"));
-        }
+    for b in digits {
         units = units
             .checked_mul(10)
             .and_then(|u| u.checked_add(i128::from(b - b'0')))
-            .ok_or_else(|| format!("`{canonical}` does not fit 128 bits"))?;
+            .ok_or_else(|| format!("`{text}` does not fit 128 bits"))?;
     }
-    Ok(if neg { -units } else { units })
+    Ok(if parts.negative { -units } else { units })
 }
 
 /// Which members of an object have been read: bits on the stack for up to 128 members
