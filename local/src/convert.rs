@@ -393,6 +393,7 @@ impl<'de> Visitor<'de> for RecordVisitor<'_> {
         let rows = self.cols.first().map_or(0, Col::len);
         let mut seen = Seen::new(conv.columns.len());
         let mut first = true;
+        let mut hint = 0;
         while let Some(key) = map.next_key_seed(KeySeed)? {
             if first && key == NUMBER_TOKEN {
                 let text: String = map.next_value()?;
@@ -400,10 +401,11 @@ impl<'de> Visitor<'de> for RecordVisitor<'_> {
                 return Ok(());
             }
             first = false;
-            let Some(i) = find_member(&conv.columns, &key) else {
+            let Some(i) = find_member(&conv.columns, &key, hint) else {
                 map.next_value::<IgnoredAny>()?;
                 continue;
             };
+            hint = i + 1;
             if seen.get(i) {
                 map.next_value::<IgnoredAny>()?;
                 self.cx.fail(
@@ -443,8 +445,20 @@ impl<'de> Visitor<'de> for RecordVisitor<'_> {
     }
 }
 
-fn find_member(members: &[Member], key: &str) -> Option<usize> {
+/// The member that reads `key`, trying `hint` first: producers usually send keys in the
+/// schema's order, so passing the index after the previous match finds most keys with one
+/// comparison instead of a scan from the first member (a profile of `local ingest` showed
+/// the scan). The loader rejects two fields reading the same key, so the first match is
+/// the only one and the hint cannot change the answer.
+fn find_member(members: &[Member], key: &str, hint: usize) -> Option<usize> {
     if key.is_ascii() {
+        // Most producers send the keys in lower case: an exact comparison (memcmp) first.
+        if members
+            .get(hint)
+            .is_some_and(|m| m.key == key || m.key.eq_ignore_ascii_case(key))
+        {
+            return Some(hint);
+        }
         members.iter().position(|m| m.key.eq_ignore_ascii_case(key))
     } else {
         let lower = key.to_lowercase();
@@ -739,7 +753,8 @@ fn scalar(node: &Node, col: &mut Col, cx: &mut Cx, got: Got<'_>) {
 }
 
 fn parse_int(text: &str) -> Option<i64> {
-    if text.contains(['.', 'e', 'E']) {
+    // A byte test: `str::contains` with a set of chars decodes each one (in the profile).
+    if text.bytes().any(|b| matches!(b, b'.' | b'e' | b'E')) {
         return None;
     }
     text.parse().ok()
@@ -758,25 +773,25 @@ fn push_int(data: &mut Data, n: i64) -> bool {
     }
 }
 
-/// The unscaled value of a decimal literal (`12.5` as decimal(12,2) → 1250).
+/// The unscaled value of a decimal literal (`12.5` as decimal(12,2) → 1250), read from its
+/// checked digits without building another string (one per decimal value ingested).
 pub fn decimal_units(text: &str, precision: u8, scale: u8) -> Result<i128, String> {
-    let canonical = eventlake_schema::example::canonical_decimal(text, precision, scale)?;
-    // `[-]digits[.digits]`: read without building another string.
-    let (neg, digits) = match canonical.strip_prefix('-') {
-        Some(rest) => (true, rest),
-        None => (false, canonical.as_str()),
-    };
+    let parts = eventlake_schema::example::decimal_parts(text, precision, scale)?;
+    // The fraction's missing trailing zeros, up to the scale.
+    let padding = usize::from(scale).saturating_sub(parts.frac.len());
+    let digits = parts
+        .int
+        .bytes()
+        .chain(parts.frac.bytes())
+        .chain(std::iter::repeat_n(b'0', padding));
     let mut units: i128 = 0;
-    for b in digits.bytes().filter(|b| *b != b'.') {
-        if !b.is_ascii_digit() {
-            return Err(format!("`{canonical}` is not a plain decimal number"));
-        }
+    for b in digits {
         units = units
             .checked_mul(10)
             .and_then(|u| u.checked_add(i128::from(b - b'0')))
-            .ok_or_else(|| format!("`{canonical}` does not fit 128 bits"))?;
+            .ok_or_else(|| format!("`{text}` does not fit 128 bits"))?;
     }
-    Ok(if neg { -units } else { units })
+    Ok(if parts.negative { -units } else { units })
 }
 
 /// Which members of an object have been read: bits on the stack for up to 128 members
@@ -906,10 +921,12 @@ impl ValueVisitor<'_, '_> {
             (Kind::Struct(members), Data::Struct { children, .. }) => {
                 let mut seen = Seen::new(members.len());
                 let mut key = first;
+                let mut hint = 0;
                 while let Some(k) = key {
-                    match find_member(members, &k) {
+                    match find_member(members, &k, hint) {
                         Some(i) if !seen.get(i) => {
                             seen.set(i);
+                            hint = i + 1;
                             map.next_value_seed(ValueSeed {
                                 node: &members[i].node,
                                 col: &mut children[i],

@@ -255,13 +255,24 @@ pub fn decimal_json(text: &str, precision: u8, scale: u8) -> std::result::Result
     Number::from_str(&canonical).map_err(|e| e.to_string())
 }
 
-/// The canonical text of a decimal: optional `-`, no leading zeros, exactly `scale` digits
-/// after the point. Errors say why the value does not fit.
-pub fn canonical_decimal(
+/// A decimal literal that fits `decimal(precision,scale)`, as [`decimal_parts`] reads it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DecimalParts<'a> {
+    /// Below zero (`-0.00` is not).
+    pub negative: bool,
+    /// Digits before the point, without leading zeros (empty for zero).
+    pub int: &'a str,
+    /// Digits after the point, without trailing zeros (at most `scale` of them).
+    pub frac: &'a str,
+}
+
+/// Checks a decimal literal against `decimal(precision,scale)` without allocating (the
+/// local lake reads one per decimal value). Errors say why the value does not fit.
+pub fn decimal_parts(
     text: &str,
     precision: u8,
     scale: u8,
-) -> std::result::Result<String, String> {
+) -> std::result::Result<DecimalParts<'_>, String> {
     let (neg, digits) = match text.strip_prefix('-') {
         Some(rest) => (true, rest),
         None => (false, text.strip_prefix('+').unwrap_or(text)),
@@ -274,24 +285,38 @@ pub fn canonical_decimal(
         return Err("not a plain decimal number".to_owned());
     }
     let int = int.trim_start_matches('0');
-    let frac_trimmed = frac.trim_end_matches('0');
-    if frac_trimmed.len() > usize::from(scale) {
+    let frac = frac.trim_end_matches('0');
+    if frac.len() > usize::from(scale) {
         return Err(format!("more than {scale} digit(s) after the point"));
     }
-    let max_int = usize::from(precision - scale);
+    let max_int = usize::from(precision.saturating_sub(scale));
     if int.len() > max_int {
         return Err(format!("more than {max_int} digit(s) before the point"));
     }
+    Ok(DecimalParts {
+        negative: neg && !(int.is_empty() && frac.is_empty()),
+        int,
+        frac,
+    })
+}
+
+/// The canonical text of a decimal: optional `-`, no leading zeros, exactly `scale` digits
+/// after the point. Errors say why the value does not fit.
+pub fn canonical_decimal(
+    text: &str,
+    precision: u8,
+    scale: u8,
+) -> std::result::Result<String, String> {
+    let parts = decimal_parts(text, precision, scale)?;
     let mut out = String::new();
-    let is_zero = int.is_empty() && frac_trimmed.is_empty();
-    if neg && !is_zero {
+    if parts.negative {
         out.push('-');
     }
-    out.push_str(if int.is_empty() { "0" } else { int });
+    out.push_str(if parts.int.is_empty() { "0" } else { parts.int });
     if scale > 0 {
         out.push('.');
-        out.push_str(frac_trimmed);
-        for _ in frac_trimmed.len()..usize::from(scale) {
+        out.push_str(parts.frac);
+        for _ in parts.frac.len()..usize::from(scale) {
             out.push('0');
         }
     }
@@ -314,6 +339,18 @@ mod tests {
         assert!(canonical_decimal("1.234", 12, 2).is_err());
         assert!(canonical_decimal("1234", 5, 2).is_err());
         assert!(canonical_decimal("1e3", 5, 0).is_err());
+        assert_eq!(
+            decimal_parts("-0012.500", 12, 2),
+            Ok(DecimalParts {
+                negative: true,
+                int: "12",
+                frac: "5"
+            })
+        );
+        assert_eq!(
+            decimal_parts("-0.0", 12, 2).map(|p| (p.negative, p.int, p.frac)),
+            Ok((false, "", ""))
+        );
         assert_eq!(
             decimal_json("12345678901234567890.12", 38, 2)
                 .map(|n| n.to_string())
