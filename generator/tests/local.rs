@@ -444,7 +444,7 @@ fn json_rows(engine: &LakeQuery, sql: &str) -> Vec<serde_json::Value> {
 /// their text decoded from `rawData`.
 #[test]
 fn errors_starter_queries_return_exactly_the_bad_records() {
-    use eventlake_local::base64;
+    use base64::prelude::{BASE64_STANDARD, Engine as _};
     let schema = load(&repo_root().join("events.toml"));
     let lake = tempfile::tempdir().expect("tempdir");
     let now = at("2024-03-05T10:20:00Z");
@@ -482,7 +482,7 @@ fn errors_starter_queries_return_exactly_the_bad_records() {
         "ErrorCode": "DataFormatConversion.MalformedData",
         "ErrorMessage": "written with the other key spelling",
         "attemptEndingTimestamp": now.secs * 1000,
-        "rawData": base64::encode(raw),
+        "rawData": BASE64_STANDARD.encode(raw),
         "sequenceNumber": "999",
         "subSequenceNumber": 0,
         "dataCatalogTable": {"catalogId": "1", "databaseName": "shop", "tableName": "order_placed", "region": "eu-west-1", "versionId": "0", "catalogArn": "arn:aws:glue:eu-west-1:1:catalog"},

@@ -14,6 +14,7 @@ use std::sync::Arc;
 
 use arrow::array::{Array, ArrayRef, BinaryArray, StringArray};
 use arrow::datatypes::DataType;
+use base64::prelude::{BASE64_STANDARD, Engine as _};
 use datafusion::common::{Result, exec_err};
 use datafusion::logical_expr::{
     ColumnarValue, ScalarFunctionArgs, ScalarUDF, ScalarUDFImpl, Signature, Volatility,
@@ -63,9 +64,9 @@ impl ScalarUDFImpl for FromBase64 {
         for value in text {
             match value {
                 None => out.push(None),
-                Some(s) => match crate::base64::decode(s) {
-                    Some(bytes) => out.push(Some(bytes)),
-                    None => {
+                Some(s) => match BASE64_STANDARD.decode(s) {
+                    Ok(bytes) => out.push(Some(bytes)),
+                    Err(_) => {
                         let shown: String = s.chars().take(40).collect();
                         return exec_err!("from_base64: `{shown}` is not valid base64");
                     }
