@@ -865,9 +865,18 @@ mod tests {
         let slugs: Vec<&str> = qs.iter().map(|q| q.slug.as_str()).collect();
         assert_eq!(
             slugs,
-            ["count_today", "latest_events", "per_hour", "unnest_values"]
+            [
+                "count_today",
+                "latest_events",
+                "per_hour",
+                "unnest_values",
+                "failures_today",
+                "latest_failures"
+            ]
         );
-        for q in &qs {
+        // The last two read the errors table (`order__errors`, not a reserved word).
+        assert!(qs[4..].iter().all(|q| q.sql.contains("FROM order__errors")));
+        for q in &qs[..4] {
             assert!(q.sql.contains("\"order\""), "{}", q.sql);
             assert!(
                 q.sql.contains("EXTRACT(DAY FROM current_date)"),
@@ -896,7 +905,9 @@ mod tests {
                 "count_today",
                 "latest_events",
                 "by_event_status",
-                "per_hour"
+                "per_hour",
+                "failures_today",
+                "latest_failures"
             ]
         );
         assert!(
