@@ -90,7 +90,10 @@ fn help_reads_well() {
     let added = |l: &&str| l.starts_with("  local ") || l.starts_with("  demo ");
     let local: Vec<&str> = help.lines().filter(added).collect();
     if cfg!(feature = "local") {
-        assert!(local.len() == 2 && local[0].contains("The local lake"), "{help}");
+        assert!(
+            local.len() == 2 && local[0].contains("The local lake"),
+            "{help}"
+        );
         assert!(local[1].contains("The whole walkthrough"), "{help}");
     } else {
         assert!(local.is_empty(), "{help}");
