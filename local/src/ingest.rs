@@ -40,9 +40,11 @@ use eventlake_schema::{Compression, Event, Partitioning, Schema};
 
 use crate::Error;
 use crate::columns::{Col, event_schema};
-use crate::convert::{Converter, Failure, Finding, METADATA_EXTRACTION_FAILED, TimeValue};
+use crate::convert::{
+    Converter, Failure, Finding, METADATA_EXTRACTION_FAILED, PARSE_ERROR, TimeValue,
+};
 use crate::layout::{self, FORMAT_CONVERSION_FAILED, Hasher, PARTITIONING_FAILED};
-use crate::split::split_records;
+use crate::split::{line_is_exact, split_lines, split_records};
 
 /// Most records converted into one Arrow batch.
 const CHUNK_RECORDS: usize = 8192;
@@ -108,6 +110,12 @@ struct ChunkOut {
 }
 
 /// Splits `input` into records ([`split_records`]) and ingests them.
+///
+/// The records are first taken one per line ([`split_lines`]), which costs a newline
+/// search instead of a bracket scan of every byte. Only a line that fails to parse can
+/// hold something else (two values, or a part of a pretty-printed one); when such a line
+/// is not the record [`split_records`] would make ([`line_is_exact`]), nothing is kept and
+/// the input is split and ingested again with [`split_records`].
 pub fn ingest_bytes(
     schema: &Schema,
     event: &str,
@@ -115,6 +123,22 @@ pub fn ingest_bytes(
     opts: &IngestOptions,
 ) -> Result<IngestReport, Error> {
     let mut records: Vec<&[u8]> = Vec::new();
+    let mut origins: Vec<(usize, Range<usize>)> = Vec::new();
+    for (k, input) in inputs.iter().enumerate() {
+        for r in split_lines(input) {
+            records.push(&input[r.clone()]);
+            origins.push((k, r));
+        }
+    }
+    let exact = |i: usize| {
+        origins
+            .get(i)
+            .is_some_and(|(k, r)| line_is_exact(inputs[*k], r.clone()))
+    };
+    if let Some(report) = ingest(schema, event, &records, opts, Some(&exact))? {
+        return Ok(report);
+    }
+    records.clear();
     for input in inputs {
         records.extend(
             split_records(input)
@@ -167,6 +191,22 @@ pub fn ingest_records(
     records: &[&[u8]],
     opts: &IngestOptions,
 ) -> Result<IngestReport, Error> {
+    ingest(schema, event_name, records, opts, None)?
+        .ok_or_else(|| Error::Message("an ingest without a record check was abandoned".into()))
+}
+
+/// Whether record `i` that failed to parse is a record as cut (see [`ingest_bytes`]).
+type RecordCheck<'a> = &'a dyn Fn(usize) -> bool;
+
+/// [`ingest_records`], or `None` (and nothing written) as soon as a record that failed to
+/// parse does not pass `check`.
+fn ingest(
+    schema: &Schema,
+    event_name: &str,
+    records: &[&[u8]],
+    opts: &IngestOptions,
+    check: Option<RecordCheck<'_>>,
+) -> Result<Option<IngestReport>, Error> {
     let event = schema
         .event(event_name)
         .ok_or_else(|| Error::UnknownEvent {
@@ -237,6 +277,7 @@ pub fn ingest_records(
         records,
         arrow_schema.clone(),
     );
+    writers.check = check;
 
     let outcome: Result<(), Error> = std::thread::scope(|s| {
         for _ in 0..threads {
@@ -272,12 +313,16 @@ pub fn ingest_records(
             .map_err(|_| Error::Message("the raw-backup thread panicked".to_owned()))??;
         Ok(())
     });
+    if writers.abandoned {
+        // The stage's temporary files go with it.
+        return Ok(None);
+    }
     outcome?;
     writers.finish(&mut report)?;
     report.files.sort();
     report.partitions.sort();
     report.partitions.dedup();
-    Ok(report)
+    Ok(Some(report))
 }
 
 /// The current time, to the millisecond.
@@ -464,6 +509,18 @@ impl Stage {
     }
 }
 
+impl Drop for Stage {
+    /// Removes the temporary files of an ingest that did not commit (an error, or an
+    /// abandoned first attempt), so that it leaves nothing behind.
+    fn drop(&mut self) {
+        if let Ok(pending) = self.pending.get_mut() {
+            for (tmp, _, _) in pending.drain(..) {
+                let _ = std::fs::remove_file(tmp);
+            }
+        }
+    }
+}
+
 /// The Parquet writers (one per partition) and the error file of one ingest.
 struct Writers<'s> {
     stage: &'s Stage,
@@ -475,6 +532,10 @@ struct Writers<'s> {
     parquet: BTreeMap<Vec<u32>, ArrowWriter<BufWriter<File>>>,
     errors: BTreeMap<&'static str, BufWriter<File>>,
     hash: u64,
+    /// Applied to every record that failed to parse; one that does not pass abandons the
+    /// ingest.
+    check: Option<RecordCheck<'s>>,
+    abandoned: bool,
 }
 
 impl<'s> Writers<'s> {
@@ -508,10 +569,21 @@ impl<'s> Writers<'s> {
             parquet: BTreeMap::new(),
             errors: BTreeMap::new(),
             hash: 0,
+            check: None,
+            abandoned: false,
         }
     }
 
     fn take(&mut self, out: ChunkOut, report: &mut IngestReport) -> Result<(), Error> {
+        if let Some(check) = self.check
+            && out
+                .failures
+                .iter()
+                .any(|(i, f)| f.code == PARSE_ERROR && !check(*i))
+        {
+            self.abandoned = true;
+            return Err(Error::Message("abandoned".to_owned()));
+        }
         for (key, batch) in out.batches {
             report.converted += batch.num_rows();
             let writer = match self.parquet.entry(key) {

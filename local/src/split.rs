@@ -13,6 +13,12 @@
 //!
 //! Splitting never fails: every byte that is not separator whitespace ends up in exactly
 //! one record, and the conversion decides what is valid.
+//!
+//! Most inputs are newline-delimited, one object per line. For them, [`split_lines`] finds
+//! the same records from the newlines alone, without reading every byte of every record a
+//! second time before the conversion parses it: a line that parses as one JSON value is
+//! exactly the record the bracket scan would make, so only the lines that fail to parse
+//! need [`line_is_exact`]; the ingest falls back to [`split_records`] when one is not.
 
 use std::ops::Range;
 
@@ -113,10 +119,48 @@ fn split_from(input: &[u8], from: usize, until: usize) -> (Vec<Range<usize>>, us
 }
 
 fn memchr_newline(input: &[u8], from: usize) -> usize {
-    input[from..]
-        .iter()
-        .position(|b| *b == b'\n')
-        .map_or(input.len(), |p| from + p)
+    memchr::memchr(b'\n', &input[from..]).map_or(input.len(), |p| from + p)
+}
+
+/// The records of `input` read as newline-delimited JSON: each line that is not blank, from
+/// its first non-blank byte; a line starting with `{` or `[` ends at its last non-blank
+/// byte, any other at the newline (as in [`split_records`]).
+///
+/// This is [`split_records`]'s result whenever every line starting with a bracket holds
+/// exactly one bracketed value ([`line_is_exact`]): the bracket scan then ends each such
+/// record where the line's content ends, and runs every other record to its newline.
+pub fn split_lines(input: &[u8]) -> Vec<Range<usize>> {
+    let mut out = Vec::new();
+    let mut start = 0;
+    let ends = memchr::memchr_iter(b'\n', input).chain(std::iter::once(input.len()));
+    for end in ends {
+        let line = &input[start..end];
+        if let Some(first) = line.iter().position(|b| !b.is_ascii_whitespace()) {
+            let from = start + first;
+            let until = if matches!(line[first], b'{' | b'[') {
+                start + line.trim_ascii_end().len()
+            } else {
+                end
+            };
+            out.push(from..until);
+        }
+        start = end + 1;
+    }
+    out
+}
+
+/// Whether [`split_records`], reaching `record.start`, would make the record `record` that
+/// [`split_lines`] made: true for a line not starting with a bracket, and for a bracketed
+/// one whose bracket closes exactly at the line's last non-blank byte (or never closes,
+/// on a line without trailing blanks).
+pub fn line_is_exact(input: &[u8], record: Range<usize>) -> bool {
+    match input.get(record.start) {
+        Some(b'{' | b'[') => match balanced_end(input, record.start) {
+            Some(end) => end == record.end,
+            None => memchr_newline(input, record.start) == record.end,
+        },
+        _ => true,
+    }
 }
 
 /// Bytes that matter outside a JSON string while looking for the closing bracket: 1 for a
@@ -312,6 +356,83 @@ mod tests {
                 );
             }
         }
+    }
+
+    /// Random inputs over the bytes that matter to both splits, with valid JSON values
+    /// among them.
+    fn random_inputs(cases: usize) -> Vec<Vec<u8>> {
+        let pieces: &[&[u8]] = &[
+            b"{",
+            b"}",
+            b"[",
+            b"]",
+            b"\"",
+            b"\\",
+            b"\n",
+            b"\r\n",
+            b" ",
+            b"\x0c",
+            b"a",
+            b":1",
+            b",",
+            b"{\"k\":\"v\"}",
+            b"[1,{\"a\":[]}]",
+            b"\"s}\\\"\"",
+            b"42",
+        ];
+        let mut rng = fastrand::Rng::with_seed(7);
+        (0..cases)
+            .map(|_| {
+                let len = rng.usize(0..16);
+                (0..len)
+                    .flat_map(|_| pieces[rng.usize(0..pieces.len())].iter().copied())
+                    .collect()
+            })
+            .collect()
+    }
+
+    #[test]
+    fn line_split_equals_the_bracket_scan_when_every_line_is_exact() {
+        let mut agreeing = 0;
+        for input in random_inputs(50_000) {
+            let lines = split_lines(&input);
+            let exact = split_records(&input);
+            for r in &lines {
+                // A line that parses as one JSON value needs no check: the ingest relies
+                // on it, checking only the lines that fail to parse.
+                if serde_json::from_slice::<serde::de::IgnoredAny>(&input[r.clone()]).is_ok() {
+                    assert!(line_is_exact(&input, r.clone()), "{input:?} {r:?}");
+                }
+            }
+            if lines.iter().all(|r| line_is_exact(&input, r.clone())) {
+                assert_eq!(lines, exact, "{:?}", String::from_utf8_lossy(&input));
+                agreeing += 1;
+            }
+        }
+        // Both outcomes occur: the test is not vacuous.
+        assert!((10_000..45_000).contains(&agreeing), "{agreeing}");
+    }
+
+    #[test]
+    fn lines_keep_what_the_bracket_scan_keeps() {
+        let input = b"  {\"a\":1} \r\n\n42 \r\n[1]\n{\"open\":\"x\n\t\n{\"b\":2}{\"c\":3}\n";
+        let lines = split_lines(input);
+        let text: Vec<&[u8]> = lines.iter().map(|r| &input[r.clone()]).collect();
+        assert_eq!(
+            text,
+            [
+                &b"{\"a\":1}"[..],
+                b"42 \r",
+                b"[1]",
+                b"{\"open\":\"x",
+                b"{\"b\":2}{\"c\":3}"
+            ]
+        );
+        let exactness: Vec<bool> = lines
+            .iter()
+            .map(|r| line_is_exact(input, r.clone()))
+            .collect();
+        assert_eq!(exactness, [true, true, true, true, false]);
     }
 
     #[test]

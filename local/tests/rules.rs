@@ -474,15 +474,92 @@ fn output_is_deterministic() {
 #[test]
 fn files_split_into_records_like_a_producer_sends_them() {
     let s = shop();
-    let dir = tempfile::tempdir().expect("tempdir");
-    let opts = eventlake_local::IngestOptions {
-        lake_dir: dir.path().to_path_buf(),
-        arrival: eventlake_local::parse_arrival(ARRIVAL),
-        threads: 1,
-    };
     let input = b"{\"order_id\":\"a\"}\n\n{\"order_id\":\n  \"b\"}{\"order_id\":\"c\"}\nbroken {\n{\"order_id\":\"d\"}\n";
-    let r = eventlake_local::ingest_bytes(&s, "order", &[input], &opts).expect("ingest");
+    let (r, _) = ingest_both_ways(&s, input);
     assert_eq!((r.records, r.converted, r.failed), (5, 4, 1));
+}
+
+/// Every file (hidden ones too) under `dir`, relative, with its content.
+fn tree(dir: &std::path::Path) -> Vec<(String, Vec<u8>)> {
+    let mut out = Vec::new();
+    let mut todo = vec![dir.to_path_buf()];
+    while let Some(d) = todo.pop() {
+        for entry in std::fs::read_dir(&d).expect("read_dir") {
+            let path = entry.expect("entry").path();
+            if path.is_dir() {
+                todo.push(path);
+            } else {
+                let rel = path.strip_prefix(dir).expect("under").display().to_string();
+                out.push((rel, std::fs::read(&path).expect("read")));
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+/// Ingests `input` with `ingest_bytes` (records cut per line, checked) and with
+/// `ingest_records` over `split_records` (the bracket scan), asserts that both give the
+/// same report and byte-identical files, and returns the first report and its files.
+fn ingest_both_ways(
+    schema: &eventlake_schema::Schema,
+    input: &[u8],
+) -> (eventlake_local::IngestReport, Vec<(String, Vec<u8>)>) {
+    let run = |by_lines: bool| {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let opts = eventlake_local::IngestOptions {
+            lake_dir: dir.path().to_path_buf(),
+            arrival: eventlake_local::parse_arrival(ARRIVAL),
+            threads: 2,
+        };
+        let report = if by_lines {
+            eventlake_local::ingest_bytes(schema, "order", &[input], &opts)
+        } else {
+            let records: Vec<&[u8]> = eventlake_local::split::split_records(input)
+                .into_iter()
+                .map(|r| &input[r])
+                .collect();
+            eventlake_local::ingest_records(schema, "order", &records, &opts)
+        };
+        (report.expect("ingest"), tree(dir.path()))
+    };
+    let (a, b) = (run(true), run(false));
+    assert_eq!(a.0, b.0);
+    assert_eq!(a.1, b.1);
+    assert!(
+        a.1.iter().all(|(name, _)| !name.contains(".tmp")),
+        "{:?}",
+        a.1.iter().map(|f| &f.0).collect::<Vec<_>>()
+    );
+    a
+}
+
+#[test]
+fn every_layout_is_cut_like_the_bracket_scan() {
+    let s = shop();
+    let mut ndjson = String::new();
+    for i in 0..20_000 {
+        ndjson.push_str(&format!("{{\"order_id\":\"o{i}\",\"total\":{i}}}\r\n"));
+        if i % 997 == 0 {
+            // Broken lines that stay one record each: the first attempt keeps going.
+            ndjson.push_str("{\"order_id\":\"cut\n{\"order_id\": 1}\n  \nnot json\n");
+        }
+    }
+    let (r, files) = ingest_both_ways(&s, ndjson.as_bytes());
+    assert_eq!((r.records, r.converted, r.failed), (20_063, 20_000, 63));
+    assert!(files.iter().any(|(n, _)| n.starts_with("errors/")));
+
+    // Two records on one line, far into the file: the first attempt is abandoned after
+    // writing, and nothing of it stays.
+    let mut late = ndjson.clone();
+    late.push_str("{\"order_id\":\"x\"}{\"order_id\":\"y\"}\n");
+    let (r, _) = ingest_both_ways(&s, late.as_bytes());
+    assert_eq!((r.records, r.converted), (20_065, 20_002));
+
+    // Pretty-printed objects.
+    let pretty = "{\n  \"order_id\": \"p\",\n  \"total\": 1\n}\n".repeat(3_000);
+    let (r, _) = ingest_both_ways(&s, pretty.as_bytes());
+    assert_eq!((r.records, r.converted, r.failed), (3_000, 3_000, 0));
 }
 
 #[test]
