@@ -331,16 +331,7 @@ fn jq_partition_query(json_key: &str, partitions: &[PartitionPlan]) -> String {
 
 /// `order_placed` → `OrderPlaced`.
 pub fn pascal_case(name: &str) -> String {
-    name.split('_')
-        .filter(|p| !p.is_empty())
-        .map(|p| {
-            let mut c = p.chars();
-            match c.next() {
-                Some(f) => f.to_ascii_uppercase().to_string() + c.as_str(),
-                None => String::new(),
-            }
-        })
-        .collect()
+    heck::ToUpperCamelCase::to_upper_camel_case(name)
 }
 
 /// Shortens `name` to `max` characters, keeping it unique with a hash suffix.
