@@ -15,6 +15,7 @@
 //! - Firehose's OpenX deserializer reads JSON keys case-insensitively: a key change other
 //!   than letter case makes running producers' values land as NULL.
 
+use eventlake_schema::diag::plural;
 use eventlake_schema::evolution::ChangeCode as C;
 use eventlake_schema::{Field, Span, Type};
 
@@ -320,10 +321,6 @@ fn enums(cx: &mut Cx<'_>, path: &str, at: &At<'_>, o: &Field, n: &Field) {
             Some("stop producers sending the value before deploying".to_owned()),
         );
     }
-}
-
-fn plural(n: usize) -> &'static str {
-    if n == 1 { "" } else { "s" }
 }
 
 fn list<S: AsRef<str>>(values: &[S]) -> String {
