@@ -11,8 +11,8 @@
 //!   ([`crate::format`]).
 //!
 //! The walk is one context, [`Cx`], whose methods are split by what they read: TOML values
-//! (`values`), the root and `[lake]` (`lake`), settings (`settings`), events (`events`) and
-//! fields and their types (`fields`).
+//! (`values`), the root and `[lake]` (`lake`), settings (`settings`), events (`events`),
+//! fields and their types (`fields`), and the `[[accept]]` tables (`accept`).
 
 use std::borrow::Cow;
 
@@ -23,6 +23,7 @@ use crate::diag::{Diagnostic, Report, Span};
 use crate::evolution;
 use crate::model::Schema;
 
+mod accept;
 mod events;
 mod fields;
 mod lake;
@@ -131,8 +132,7 @@ fn read<'s>(
         return Err(cx.report(path));
     }
     let schema = cx.schema(&root);
-    let (accepted, accept_diags) = evolution::read(root.get_ref());
-    cx.diags.extend(accept_diags);
+    let accepted = cx.acceptances(root.get_ref());
     if schema.is_none() && !cx.has_errors() {
         // Defensive: every `None` is paired with an error diagnostic.
         cx.diags
