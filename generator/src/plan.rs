@@ -135,7 +135,8 @@ pub struct PartitionPlan {
 }
 
 impl PartitionPlan {
-    fn of(p: &PartitionColumn) -> Self {
+    /// The plan of a time partition column.
+    pub fn of(p: &PartitionColumn) -> Self {
         Self {
             name: p.name,
             glue_type: PARTITION_TYPE.glue(),
@@ -143,6 +144,20 @@ impl PartitionPlan {
             range: format!("{},{}", p.min, p.max),
             digits: p.digits,
         }
+    }
+
+    /// The column's partition projection properties: an integer range, zero-padded when
+    /// `digits` says so.
+    pub fn projection(&self) -> Vec<(String, String)> {
+        let key = |what: &str| format!("projection.{}.{what}", self.name);
+        let mut props = vec![
+            (key("type"), "integer".to_owned()),
+            (key("range"), self.range.clone()),
+        ];
+        if self.digits > 0 {
+            props.push((key("digits"), self.digits.to_string()));
+        }
+        props
     }
 }
 
@@ -238,16 +253,7 @@ impl EventPlan {
         };
         let projection = if s.catalog.projection() {
             let mut props = vec![("projection.enabled".to_owned(), "true".to_owned())];
-            for p in &partitions {
-                props.push((format!("projection.{}.type", p.name), "integer".to_owned()));
-                props.push((format!("projection.{}.range", p.name), p.range.clone()));
-                if p.digits > 0 {
-                    props.push((
-                        format!("projection.{}.digits", p.name),
-                        p.digits.to_string(),
-                    ));
-                }
-            }
+            props.extend(partitions.iter().flat_map(PartitionPlan::projection));
             props
         } else {
             Vec::new()
@@ -331,16 +337,7 @@ fn jq_partition_query(json_key: &str, partitions: &[PartitionPlan]) -> String {
 
 /// `order_placed` → `OrderPlaced`.
 pub fn pascal_case(name: &str) -> String {
-    name.split('_')
-        .filter(|p| !p.is_empty())
-        .map(|p| {
-            let mut c = p.chars();
-            match c.next() {
-                Some(f) => f.to_ascii_uppercase().to_string() + c.as_str(),
-                None => String::new(),
-            }
-        })
-        .collect()
+    heck::ToUpperCamelCase::to_upper_camel_case(name)
 }
 
 /// Shortens `name` to `max` characters, keeping it unique with a hash suffix.

@@ -54,22 +54,23 @@ pub fn environment(overrides: Option<&Path>) -> Environment<'static> {
     env
 }
 
+/// A template value as text: a string as it is, anything else as minijinja prints it.
+fn text(value: &Value) -> String {
+    value
+        .as_str()
+        .map_or_else(|| value.to_string(), str::to_owned)
+}
+
 /// A double-quoted YAML scalar. JSON string syntax is a subset of YAML's double-quoted
 /// style, so serde_json's escaping is exact.
 pub fn yaml_str(value: &Value) -> Result<String, Error> {
-    let s = value
-        .as_str()
-        .map(str::to_owned)
-        .unwrap_or_else(|| value.to_string());
+    let s = text(value);
     serde_json::to_string(&s).map_err(|e| Error::new(ErrorKind::InvalidOperation, e.to_string()))
 }
 
 /// A single-quoted SQL string literal (`'it''s'`).
 pub fn sql_str(value: &Value) -> String {
-    let s = value
-        .as_str()
-        .map(str::to_owned)
-        .unwrap_or_else(|| value.to_string());
+    let s = text(value);
     format!("'{}'", s.replace('\'', "''"))
 }
 
@@ -77,10 +78,7 @@ pub fn sql_str(value: &Value) -> String {
 /// adjacent literals (`'it''s'` is `its`), so quotes and backslashes are escaped with a
 /// backslash, and line breaks and tabs are written as `\n`, `\r`, `\t`.
 pub fn ddl_str(value: &Value) -> String {
-    let s = value
-        .as_str()
-        .map(str::to_owned)
-        .unwrap_or_else(|| value.to_string());
+    let s = text(value);
     let mut out = String::with_capacity(s.len() + 2);
     out.push('\'');
     for c in s.chars() {

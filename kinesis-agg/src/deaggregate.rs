@@ -22,11 +22,16 @@ pub struct UserRecord {
 
 /// An aggregated record (magic bytes and a matching MD5) whose content is broken: the
 /// producer that wrote it is at fault, not the transport.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum DeaggregateError {
     /// The protobuf message cannot be decoded.
+    #[error("aggregated record with a valid checksum but an undecodable protobuf message: {0}")]
     Protobuf(String),
     /// A user record points past the end of a key table.
+    #[error(
+        "aggregated record: user record {record} points to entry {index} of {table}, which has \
+         {len} entries"
+    )]
     KeyIndex {
         /// The user record's position in the aggregated record.
         record: usize,
@@ -38,29 +43,6 @@ pub enum DeaggregateError {
         len: usize,
     },
 }
-
-impl std::fmt::Display for DeaggregateError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            DeaggregateError::Protobuf(e) => write!(
-                f,
-                "aggregated record with a valid checksum but an undecodable protobuf message: {e}"
-            ),
-            DeaggregateError::KeyIndex {
-                record,
-                table,
-                index,
-                len,
-            } => write!(
-                f,
-                "aggregated record: user record {record} points to entry {index} of \
-                 {table}, which has {len} entries"
-            ),
-        }
-    }
-}
-
-impl std::error::Error for DeaggregateError {}
 
 /// The protobuf message of an aggregated record, when `data` is one (magic bytes, and an MD5
 /// that matches).

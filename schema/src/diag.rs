@@ -150,7 +150,7 @@ fn floor_char_boundary(s: &str, mut i: usize) -> usize {
 }
 
 /// Keeps a span inside the source and on character boundaries, so rendering never panics.
-fn clamp_span(source: &str, span: &Span) -> Span {
+pub fn clamp_span(source: &str, span: &Span) -> Span {
     let start = floor_char_boundary(source, span.start.min(source.len()));
     let mut end = span.end.clamp(start, source.len());
     while end < source.len() && !source.is_char_boundary(end) {

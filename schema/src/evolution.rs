@@ -12,7 +12,7 @@ use std::borrow::Cow;
 use toml::Spanned;
 use toml::de::{DeTable, DeValue};
 
-use crate::diag::{Diagnostic, Span, did_you_mean};
+use crate::diag::Span;
 use crate::string_enum::string_enum;
 
 string_enum! {
@@ -116,121 +116,6 @@ pub struct Acceptance {
     /// Where the table is in the source.
     #[serde(skip)]
     pub span: Span,
-}
-
-/// Reads the `accept` array of a parsed events.toml: the valid acceptances and a diagnostic
-/// for each problem (every problem, not the first).
-pub fn read(root: &DeTable<'_>) -> (Vec<Acceptance>, Vec<Diagnostic>) {
-    let mut out = Vec::new();
-    let mut diags = Vec::new();
-    let Some((key, value)) = root.iter().find(|(k, _)| k.get_ref() == "accept") else {
-        return (out, diags);
-    };
-    let DeValue::Array(items) = value.get_ref() else {
-        diags.push(
-            Diagnostic::error(key.span(), "`accept` must be an array of tables")
-                .with_help("write each accepted change as its own `[[accept]]` table"),
-        );
-        return (out, diags);
-    };
-    for item in items.iter() {
-        if let Some(a) = acceptance(item, &mut diags) {
-            out.push(a);
-        }
-    }
-    (out, diags)
-}
-
-fn acceptance(item: &Spanned<DeValue<'_>>, diags: &mut Vec<Diagnostic>) -> Option<Acceptance> {
-    let DeValue::Table(t) = item.get_ref() else {
-        diags.push(Diagnostic::error(
-            item.span(),
-            "an `accept` entry must be a table",
-        ));
-        return None;
-    };
-    for (k, _) in t {
-        let name = k.get_ref();
-        if !ACCEPT_KEYS.contains(&name.as_ref()) {
-            let help = match did_you_mean(name, ACCEPT_KEYS.iter().copied()) {
-                Some(s) => format!("did you mean `{s}`?"),
-                None => format!("allowed keys in [[accept]]: {}", ACCEPT_KEYS.join(", ")),
-            };
-            diags.push(
-                Diagnostic::error(k.span(), format!("unknown key `{name}` in [[accept]]"))
-                    .with_label("not recognised")
-                    .with_help(help),
-            );
-        }
-    }
-    let get = |key: &str| t.iter().find(|(k, _)| k.get_ref() == key).map(|(_, v)| v);
-    let text = |key: &str, diags: &mut Vec<Diagnostic>| -> Option<(String, Span)> {
-        let v = get(key)?;
-        match v.get_ref() {
-            DeValue::String(s) => Some((s.to_string(), v.span())),
-            other => {
-                diags.push(Diagnostic::error(
-                    v.span(),
-                    format!("`{key}` must be a string, found {}", other.type_str()),
-                ));
-                None
-            }
-        }
-    };
-    let change = match text("change", diags) {
-        Some((s, span)) => match ChangeCode::from_name(&s) {
-            Some(c) => Some(c),
-            None => {
-                let help = match did_you_mean(&s, ChangeCode::NAMES.iter().copied()) {
-                    Some(m) => format!("did you mean `{m}`?"),
-                    None => "copy the code from `eventlake diff`'s output".to_owned(),
-                };
-                diags.push(
-                    Diagnostic::error(span, format!("`{s}` is not a change code")).with_help(help),
-                );
-                None
-            }
-        },
-        None => {
-            if get("change").is_none() {
-                diags.push(
-                    Diagnostic::error(item.span(), "[[accept]] has no `change`").with_help(
-                        "name the accepted change's code, e.g. `change = \"column_renamed\"`",
-                    ),
-                );
-            }
-            None
-        }
-    };
-    let reason = match text("reason", diags) {
-        Some((r, span)) if r.trim().is_empty() => {
-            diags.push(
-                Diagnostic::error(span, "`reason` is empty")
-                    .with_help("say why the change is acceptable; reviewers read it"),
-            );
-            None
-        }
-        Some((r, _)) => Some(r),
-        None => {
-            if get("reason").is_none() {
-                diags.push(
-                    Diagnostic::error(item.span(), "[[accept]] has no `reason`").with_help(
-                        "add `reason = \"…\"`: why this change is acceptable, for reviewers",
-                    ),
-                );
-            }
-            None
-        }
-    };
-    let event = text("event", diags).map(|(s, _)| s);
-    let column = text("column", diags).map(|(s, _)| s);
-    Some(Acceptance {
-        change: change?,
-        event,
-        column,
-        reason: reason?,
-        span: item.span(),
-    })
 }
 
 /// Spelling helper for messages: `` `order_placed`.`items.quantity` ``.

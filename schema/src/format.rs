@@ -73,9 +73,6 @@ macro_rules! settings_table {
             $($out)*
         }
     };
-    (@munch [$($out:tt)*] $name:ident: $ty:ident, choice; $doc:tt; $($rest:tt)*) => {
-        settings_table!(@munch [$($out)* #[doc = $doc] $name: Option<$ty>,] $($rest)*);
-    };
     (@munch [$($out:tt)*] $name:ident: $ty:ident, range($min:tt, $max:tt, $help:tt); $doc:tt; $($rest:tt)*) => {
         settings_table!(@munch [$($out)*
             #[doc = $doc]
@@ -83,15 +80,16 @@ macro_rules! settings_table {
             $name: Option<$ty>,
         ] $($rest)*);
     };
-    (@munch [$($out:tt)*] $name:ident: $ty:ident, boolean; $doc:tt; $($rest:tt)*) => {
-        settings_table!(@munch [$($out)* #[doc = $doc] $name: Option<$ty>,] $($rest)*);
-    };
     (@munch [$($out:tt)*] $name:ident: $ty:ident, cron; $doc:tt; $($rest:tt)*) => {
         settings_table!(@munch [$($out)*
             #[doc = $doc]
             #[schemars(regex(pattern = r"^cron\(.+\)$"))]
             $name: Option<$ty>,
         ] $($rest)*);
+    };
+    // `choice` and `boolean`: the type itself says what is allowed.
+    (@munch [$($out:tt)*] $name:ident: $ty:ident, $kind:ident; $doc:tt; $($rest:tt)*) => {
+        settings_table!(@munch [$($out)* #[doc = $doc] $name: Option<$ty>,] $($rest)*);
     };
 }
 

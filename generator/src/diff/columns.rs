@@ -15,10 +15,11 @@
 //! - Firehose's OpenX deserializer reads JSON keys case-insensitively: a key change other
 //!   than letter case makes running producers' values land as NULL.
 
+use eventlake_schema::diag::plural;
 use eventlake_schema::evolution::ChangeCode as C;
-use eventlake_schema::{Field, Type};
+use eventlake_schema::{Field, Span, Type};
 
-use super::Cx;
+use super::{At, Cx};
 
 /// Where the fields being compared are.
 #[derive(Clone, Copy)]
@@ -28,12 +29,25 @@ pub struct Scope<'a> {
     /// Path prefix of the fields (`""` for columns, `"items."` inside `items`).
     pub prefix: &'a str,
     /// Span of the event's header in the new file (for findings about removed fields).
-    pub new_event_span: &'a eventlake_schema::Span,
+    pub new_event_span: &'a Span,
 }
 
-impl Scope<'_> {
+impl<'a> Scope<'a> {
     fn nested(&self) -> bool {
         !self.prefix.is_empty()
+    }
+
+    /// A change of the field at `path`, at `new` and `old` in the two files.
+    fn at<'p>(&self, path: &'p str, new: Option<Span>, old: Option<Span>) -> At<'p>
+    where
+        'a: 'p,
+    {
+        At {
+            event: Some(self.event),
+            column: Some(path),
+            new,
+            old,
+        }
     }
 }
 
@@ -61,8 +75,7 @@ pub fn compare_fields(cx: &mut Cx<'_>, scope: Scope<'_>, old: &[Field], new: &[F
             let path = format!("{}{}", scope.prefix, renamed.name);
             cx.push(
                 C::ColumnRenamed,
-                Some(scope.event),
-                Some(&path),
+                &scope.at(&path, Some(renamed.span.clone()), Some(gone.span.clone())),
                 format!(
                     "`{}{}` is probably renamed to `{path}` (same type, same position): Athena reads Parquet columns by name, so every row written before reads NULL under the new name",
                     scope.prefix, gone.name
@@ -77,8 +90,6 @@ pub fn compare_fields(cx: &mut Cx<'_>, scope: Scope<'_>, old: &[Field], new: &[F
                     renamed.name,
                     gone.name
                 )),
-                Some(renamed.span.clone()),
-                Some(gone.span.clone()),
             );
             continue;
         }
@@ -86,22 +97,16 @@ pub fn compare_fields(cx: &mut Cx<'_>, scope: Scope<'_>, old: &[Field], new: &[F
         if nested {
             cx.push(
                 C::NestedFieldRemoved,
-                Some(scope.event),
-                Some(&path),
+                &scope.at(&path, Some(scope.new_event_span.clone()), Some(gone.span.clone())),
                 format!("struct field `{path}` is removed: old files keep it but the table no longer shows it, and Firehose drops it from what producers still send; Athena documents column removal for top-level Parquet columns only (unverified inside structs)"),
                 Some("if its values still matter, keep the field; stop producers sending it first".to_owned()),
-                Some(scope.new_event_span.clone()),
-                Some(gone.span.clone()),
             );
         } else {
             cx.push(
                 C::ColumnRemoved,
-                Some(scope.event),
-                Some(&path),
+                &scope.at(&path, Some(scope.new_event_span.clone()), Some(gone.span.clone())),
                 format!("column `{path}` is removed: Athena reads Parquet by name, so old files stay readable but the table no longer shows the column's history, and Firehose drops the key from what producers still send"),
                 Some("if the history still matters, keep the column; to stop new values, stop sending it and leave it nullable".to_owned()),
-                Some(scope.new_event_span.clone()),
-                Some(gone.span.clone()),
             );
         }
     }
@@ -116,31 +121,22 @@ pub fn compare_fields(cx: &mut Cx<'_>, scope: Scope<'_>, old: &[Field], new: &[F
         if nested {
             cx.push(
                 C::NestedFieldAdded,
-                Some(scope.event),
-                Some(&path),
+                &scope.at(&path, Some(f.span.clone()), None),
                 format!("struct field `{path}` is added {place}: old rows should read NULL for it, but Athena documents adding columns for top-level Parquet columns only (unverified inside structs)"),
                 Some("query an old partition after deploying to confirm it still reads".to_owned()),
-                Some(f.span.clone()),
-                None,
             );
         } else if f.required {
             cx.push(
                 C::RequiredColumnAdded,
-                Some(scope.event),
-                Some(&path),
+                &scope.at(&path, Some(f.span.clone()), None),
                 format!("required column `{path}` is added {place}: Athena reads Parquet by name, so rows written before read NULL although the column is required, and every producer must now send it"),
                 Some("update the producers before deploying; queries must still expect NULL in old rows".to_owned()),
-                Some(f.span.clone()),
-                None,
             );
         } else {
             cx.push(
                 C::ColumnAdded,
-                Some(scope.event),
-                Some(&path),
+                &scope.at(&path, Some(f.span.clone()), None),
                 format!("column `{path}` is added {place}: Athena reads Parquet by name, so old rows read NULL for it"),
-                None,
-                Some(f.span.clone()),
                 None,
             );
         }
@@ -184,22 +180,16 @@ fn moved(cx: &mut Cx<'_>, scope: Scope<'_>, old: &[Field], new: &[Field]) {
         if scope.nested() {
             cx.push(
                 C::NestedFieldMoved,
-                Some(scope.event),
-                Some(&path),
+                &scope.at(&path, Some(f.span.clone()), old_span),
                 format!("struct field `{path}` moved: Athena documents reordering for top-level Parquet columns only (unverified inside structs)"),
                 None,
-                Some(f.span.clone()),
-                old_span,
             );
         } else {
             cx.push(
                 C::ColumnMoved,
-                Some(scope.event),
-                Some(&path),
+                &scope.at(&path, Some(f.span.clone()), old_span),
                 format!("column `{path}` moved: Athena reads Parquet by name, so the order of columns does not matter to old files"),
                 None,
-                Some(f.span.clone()),
-                old_span,
             );
         }
     }
@@ -235,79 +225,54 @@ fn lcs<'s>(a: &[&'s str], b: &[&'s str]) -> Vec<&'s str> {
 
 fn compare_field(cx: &mut Cx<'_>, scope: Scope<'_>, o: &Field, n: &Field) {
     let path = format!("{}{}", scope.prefix, n.name);
-    let spans = (Some(n.span.clone()), Some(o.span.clone()));
+    let at = scope.at(&path, Some(n.span.clone()), Some(o.span.clone()));
     if o.ty != n.ty {
-        compare_types(cx, scope, &path, &o.ty, &n.ty, &spans, false);
+        compare_types(cx, scope, &path, &o.ty, &n.ty, &at, false);
     }
     if o.json_key() != n.json_key() {
         if o.json_key().to_lowercase() == n.json_key().to_lowercase() {
             cx.push(
                 C::JsonKeyCaseChanged,
-                Some(scope.event),
-                Some(&path),
+                &at,
                 format!("the JSON key of `{path}` changes case only (`{}` to `{}`): Firehose's OpenX deserializer matches keys case-insensitively", o.json_key(), n.json_key()),
                 None,
-                spans.0.clone(),
-                spans.1.clone(),
             );
         } else {
             cx.push(
                 C::JsonKeyChanged,
-                Some(scope.event),
-                Some(&path),
+                &at,
                 format!("the JSON key of `{path}` changes from `{}` to `{}`: Firehose now reads `{}` (ColumnToJsonKeyMappings), so values from producers still sending `{}` land as NULL", o.json_key(), n.json_key(), n.json_key(), o.json_key()),
                 Some("switch every producer to the new key before deploying, or keep the old key".to_owned()),
-                spans.0.clone(),
-                spans.1.clone(),
             );
         }
     }
     match (o.required, n.required) {
         (false, true) => cx.push(
             C::RequiredAdded,
-            Some(scope.event),
-            Some(&path),
+            &at,
             format!("`{path}` becomes required: producers must now always send it, and rows written before may hold NULL (Glue columns have no NOT NULL)"),
             None,
-            spans.0.clone(),
-            spans.1.clone(),
         ),
         (true, false) => cx.push(
             C::RequiredRemoved,
-            Some(scope.event),
-            Some(&path),
+            &at,
             format!("`{path}` becomes optional: nothing changes in AWS (Glue has no NOT NULL); queries should expect NULL from now on"),
             None,
-            spans.0.clone(),
-            spans.1.clone(),
         ),
         _ => {}
     }
-    enums(cx, scope, &path, o, n, &spans);
+    enums(cx, &path, &at, o, n);
     if o.doc != n.doc || o.example != n.example {
         cx.push(
             C::DocChanged,
-            Some(scope.event),
-            Some(&path),
+            &at,
             format!("the doc or example of `{path}` changes: the Glue column comment is updated in place"),
             None,
-            spans.0.clone(),
-            spans.1.clone(),
         );
     }
 }
 
-fn enums(
-    cx: &mut Cx<'_>,
-    scope: Scope<'_>,
-    path: &str,
-    o: &Field,
-    n: &Field,
-    spans: &(
-        Option<eventlake_schema::Span>,
-        Option<eventlake_schema::Span>,
-    ),
-) {
+fn enums(cx: &mut Cx<'_>, path: &str, at: &At<'_>, o: &Field, n: &Field) {
     let (old, new) = (&o.enum_values, &n.enum_values);
     if old == new {
         return;
@@ -325,53 +290,37 @@ fn enums(
     if new.is_empty() {
         cx.push(
             C::EnumValuesAdded,
-            Some(scope.event),
-            Some(path),
+            at,
             format!("`{path}` is no longer restricted to its enum: producers may send any text, and queries that expect only the listed values must change"),
             None,
-            spans.0.clone(),
-            spans.1.clone(),
         );
         return;
     }
     if old.is_empty() {
         cx.push(
             C::EnumValuesRemoved,
-            Some(scope.event),
-            Some(path),
+            at,
             format!("`{path}` becomes restricted to {}: Firehose does not check enums, so other values from running producers still land, and old rows may hold them", list(new)),
             Some("make producers send only the listed values before deploying".to_owned()),
-            spans.0.clone(),
-            spans.1.clone(),
         );
         return;
     }
     if !gained.is_empty() {
         cx.push(
             C::EnumValuesAdded,
-            Some(scope.event),
-            Some(path),
+            at,
             format!("`{path}` gains the enum value{} {}: producers built with `#[derive(DatalakeEvent)]` need the new variant{} to compile, and queries may see values they did not expect", plural(gained.len()), list(&gained), plural(gained.len())),
             None,
-            spans.0.clone(),
-            spans.1.clone(),
         );
     }
     if !lost.is_empty() {
         cx.push(
             C::EnumValuesRemoved,
-            Some(scope.event),
-            Some(path),
+            at,
             format!("`{path}` loses the enum value{} {}: Firehose does not check enums, so running producers still sending {} land it, and old rows keep it", plural(lost.len()), list(&lost), if lost.len() == 1 { "it" } else { "them" }),
             Some("stop producers sending the value before deploying".to_owned()),
-            spans.0.clone(),
-            spans.1.clone(),
         );
     }
-}
-
-fn plural(n: usize) -> &'static str {
-    if n == 1 { "" } else { "s" }
 }
 
 fn list<S: AsRef<str>>(values: &[S]) -> String {
@@ -390,10 +339,7 @@ fn compare_types(
     path: &str,
     old: &Type,
     new: &Type,
-    spans: &(
-        Option<eventlake_schema::Span>,
-        Option<eventlake_schema::Span>,
-    ),
+    at: &At<'_>,
     inside: bool,
 ) {
     match (old, new) {
@@ -406,10 +352,10 @@ fn compare_types(
             compare_fields(cx, inner, a, b);
         }
         (Type::Array { items: a }, Type::Array { items: b }) => {
-            compare_types(cx, scope, path, a, b, spans, true);
+            compare_types(cx, scope, path, a, b, at, true);
         }
         (Type::Map { key: ka, value: va }, Type::Map { key: kb, value: vb }) if ka == kb => {
-            compare_types(cx, scope, path, va, vb, spans, true);
+            compare_types(cx, scope, path, va, vb, at, true);
         }
         _ => {
             let nested = inside || scope.nested() || !old.is_primitive() || !new.is_primitive();
@@ -444,15 +390,7 @@ fn compare_types(
             let help = (code == C::TypeChanged).then(|| {
                 format!("keep `{leaf}` and add a field with the new type (e.g. `{leaf}_v2`), or recreate the table over rewritten data")
             });
-            cx.push(
-                code,
-                Some(scope.event),
-                Some(path),
-                message,
-                help,
-                spans.0.clone(),
-                spans.1.clone(),
-            );
+            cx.push(code, at, message, help);
         }
     }
 }

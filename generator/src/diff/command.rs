@@ -1,8 +1,6 @@
 //! The `eventlake diff` command: read both schemas, compare, print, choose the exit code
 //! (0 nothing unaccepted at the failing level, 1 something is, 2 the input cannot be compared).
 
-use eventlake_schema::Severity;
-
 use super::source::{Against, Old};
 use super::{Level, Side, compare, old_problems, report};
 use crate::cli::{DiffArgs, DiffFormat, FailOn};
@@ -84,12 +82,7 @@ pub fn run(term: &mut Term<'_>, args: &DiffArgs) -> Result<u8, Error> {
         }
     };
     let mut notes = Vec::new();
-    let old_errors = old
-        .problems
-        .diagnostics
-        .iter()
-        .filter(|d| d.severity == Severity::Error)
-        .count();
+    let old_errors = old.problems.error_count();
     if old_errors > 0 {
         notes.push(format!(
             "{old_name} fails today's validation ({old_errors} error{}); it is compared as written",

@@ -14,8 +14,8 @@
 use eventlake_schema::evolution::ChangeCode as C;
 use eventlake_schema::{Event, Partitioning, Schema, Settings, StreamMode};
 
-use super::Cx;
 use super::columns::{Scope, compare_fields};
+use super::{At, Cx};
 use crate::plan::{EventPlan, LakePlan};
 
 /// Compares two whole lakes.
@@ -33,8 +33,13 @@ pub fn compare_lakes(cx: &mut Cx<'_>, old: &Schema, new: &Schema) {
     if old.lake.name != new.lake.name {
         cx.push(
             C::LakeRenamed,
-            None,
-            None,
+            &At {
+                new: cx.new.key(&["lake",
+                "name"]),
+                old: cx.old.key(&["lake",
+                "name"]),
+                ..At::default()
+            },
             format!(
                 "the lake is renamed from `{}` to `{}`: bucket names change (`{}` becomes `{}`), `BucketName` is create-only and the buckets are retained, so CloudFormation creates new empty buckets and every file written so far is orphaned; the database `{}`, every stream, delivery stream and table are replaced",
                 old.lake.name,
@@ -44,20 +49,19 @@ pub fn compare_lakes(cx: &mut Cx<'_>, old: &Schema, new: &Schema) {
                 database
             ),
             Some(format!("keep `name = \"{}\"` (change `description` instead); a new lake name means a new lake and a migration of the data", old.lake.name)),
-            cx.new.key(&["lake", "name"]),
-            cx.old.key(&["lake", "name"]),
         );
     }
     if old.lake.description != new.lake.description {
         cx.push(
             C::DocChanged,
-            None,
-            None,
+            &At {
+                new: cx.new.key(&["lake", "description"]),
+                old: cx.old.key(&["lake", "description"]),
+                ..At::default()
+            },
             "the lake's description changes: the Glue database description is updated in place"
                 .to_owned(),
             None,
-            cx.new.key(&["lake", "description"]),
-            cx.old.key(&["lake", "description"]),
         );
     }
 
@@ -80,8 +84,12 @@ pub fn compare_lakes(cx: &mut Cx<'_>, old: &Schema, new: &Schema) {
             let renamed = added.remove(k);
             cx.push(
                 C::EventRenamed,
-                Some(&renamed.name),
-                None,
+                &At {
+                    event: Some(&renamed.name),
+                    new: Some(renamed.span.clone()),
+                    old: Some(gone.span.clone()),
+                    ..At::default()
+                },
                 format!(
                     "event `{}` is probably renamed to `{}` (same columns): the stream, delivery stream and table names are create-only, so CloudFormation replaces them; records still in stream `{}` are lost and table `{}` does not show the files under `{}`",
                     gone.name,
@@ -91,15 +99,16 @@ pub fn compare_lakes(cx: &mut Cx<'_>, old: &Schema, new: &Schema) {
                     gone_plan.map_or(String::new(), |p| p.data_prefix.clone()),
                 ),
                 Some(format!("keep the event name `{}`; a table name is what queries and Firehose know", gone.name)),
-                Some(renamed.span.clone()),
-                Some(gone.span.clone()),
             );
             continue;
         }
         cx.push(
             C::EventRemoved,
-            Some(&gone.name),
-            None,
+            &At {
+                event: Some(&gone.name),
+                old: Some(gone.span.clone()),
+                ..At::default()
+            },
             format!(
                 "event `{}` is removed: the stack deletes stream `{}`, its delivery stream and table `{}`, so producers still sending it fail (ResourceNotFoundException) and the Parquet files under `{}` belong to no table (the bucket is retained)",
                 gone.name,
@@ -108,21 +117,20 @@ pub fn compare_lakes(cx: &mut Cx<'_>, old: &Schema, new: &Schema) {
                 gone_plan.map_or(String::new(), |p| p.data_prefix.clone()),
             ),
             Some("stop every producer of the event first; recreate a table over the old prefix if its history is still needed".to_owned()),
-            None,
-            Some(gone.span.clone()),
         );
     }
     for e in added {
         cx.push(
             C::EventAdded,
-            Some(&e.name),
-            None,
+            &At {
+                event: Some(&e.name),
+                new: Some(e.span.clone()),
+                ..At::default()
+            },
             format!(
                 "event `{}` is added: a new stream, delivery stream and table",
                 e.name
             ),
-            None,
-            Some(e.span.clone()),
             None,
         );
     }
@@ -170,23 +178,25 @@ fn compare_event(
     new_plan: Option<&EventPlan>,
 ) {
     let name = n.name.as_str();
-    let ev = Some(name);
-    let spans =
-        |cx: &Cx<'_>, key: &str| (setting_span(&cx.new, n, key), setting_span(&cx.old, o, key));
+    // A change of the event's setting `key`.
+    let setting = |cx: &Cx<'_>, key: &str| At {
+        event: Some(name),
+        column: None,
+        new: setting_span(&cx.new, n, key),
+        old: setting_span(&cx.old, o, key),
+    };
     let (os, ns): (&Settings, &Settings) = (&o.settings, &n.settings);
     let prefix = |p: Option<&EventPlan>| p.map_or(String::new(), |p| p.firehose_prefix.clone());
 
     if o.description != n.description {
-        let (a, b) = spans(cx, "description");
-        cx.push(C::DocChanged, ev, None, format!("the description of `{name}` changes: the Glue table description is updated in place"), None, a, b);
+        cx.push(C::DocChanged, &setting(cx, "description"), format!("the description of `{name}` changes: the Glue table description is updated in place"), None);
     }
     if os.partitioning != ns.partitioning {
-        let (a, b) = spans(cx, "partitioning");
+        let at = setting(cx, "partitioning");
         let turning_on = ns.partitioning == Partitioning::EventTime;
         cx.push(
             C::PartitioningChanged,
-            ev,
-            None,
+            &at,
             format!(
                 "`{name}` switches from {} to {} partitioning: {}; the files already written were partitioned by {}, so the same partition values now mean another time",
                 os.partitioning.name(),
@@ -199,16 +209,12 @@ fn compare_event(
                 if turning_on { "arrival time" } else { "event time" },
             ),
             Some("create a new event (a new delivery stream and table) for the new layout and keep the old one readable".to_owned()),
-            a,
-            b,
         );
     }
     if os.granularity != ns.granularity {
-        let (a, b) = spans(cx, "granularity");
         cx.push(
             C::GranularityChanged,
-            ev,
-            None,
+            &setting(cx, "granularity"),
             format!(
                 "`{name}` changes granularity from {} to {}: new files land under `{}`, while the files already written stay under `{}`, a layout the table's partitions (projection) no longer match",
                 os.granularity.name(),
@@ -217,108 +223,79 @@ fn compare_event(
                 prefix(old_plan),
             ),
             Some("keep the granularity, or create a new event for the new layout".to_owned()),
-            a,
-            b,
         );
     }
     if o.time_field != n.time_field {
-        let (a, b) = spans(cx, "time_field");
+        let at = setting(cx, "time_field");
         let shown =
             |t: &Option<String>| t.as_deref().map_or("none".to_owned(), |t| format!("`{t}`"));
         if os.partitioning == Partitioning::EventTime || ns.partitioning == Partitioning::EventTime
         {
             cx.push(
                 C::PartitionTimeFieldChanged,
-                ev,
-                None,
+                &at,
                 format!("`{name}` takes its partitions from {} instead of {}: old partitions hold rows by the old field's time, new ones by the new field's, so time filters on partition columns mean two things", shown(&n.time_field), shown(&o.time_field)),
                 None,
-                a,
-                b,
             );
         } else {
             cx.push(
                 C::TimeFieldChanged,
-                ev,
-                None,
+                &at,
                 format!("`{name}`'s event time becomes {} (was {}): it is partitioned by arrival time, so only the starter queries change (their named queries are replaced, which is harmless)", shown(&n.time_field), shown(&o.time_field)),
                 None,
-                a,
-                b,
             );
         }
     }
     if o.partition_key != n.partition_key {
-        let (a, b) = spans(cx, "partition_key");
         cx.push(
             C::PartitionKeyChanged,
-            ev,
-            None,
+            &setting(cx, "partition_key"),
             format!("the Kinesis partition key of `{name}` changes: records of one key may land on other shards, so per-key ordering holds only among producers built with the same schema"),
             Some("rebuild and redeploy every producer together".to_owned()),
-            a,
-            b,
         );
     }
     if os.catalog != ns.catalog {
-        let (a, b) = spans(cx, "catalog");
+        let at = setting(cx, "catalog");
         if os.catalog.projection() && !ns.catalog.projection() {
             cx.push(
                 C::ProjectionDisabled,
-                ev,
-                None,
+                &at,
                 format!("`{name}` stops using partition projection ({} to {}): Athena then reads partitions from the Glue catalog, which holds none until the crawler runs (`{}`), so existing data is invisible until then", os.catalog.name(), ns.catalog.name(), ns.crawler_schedule),
                 Some("run the crawler once right after deploying".to_owned()),
-                a,
-                b,
             );
         } else {
             cx.push(
                 C::CatalogChanged,
-                ev,
-                None,
+                &at,
                 format!("`{name}`'s catalog changes from {} to {}: partition projection stays on or is turned on, and Athena then computes partitions from the table's properties", os.catalog.name(), ns.catalog.name()),
                 None,
-                a,
-                b,
             );
         }
     }
     if os.crawler_schedule != ns.crawler_schedule {
-        let (a, b) = spans(cx, "crawler_schedule");
         cx.push(
             C::CrawlerScheduleChanged,
-            ev,
-            None,
+            &setting(cx, "crawler_schedule"),
             format!("the crawler schedule of `{name}` changes: updated in place"),
             None,
-            a,
-            b,
         );
     }
     if os.stream_mode != ns.stream_mode {
-        let (a, b) = spans(cx, "stream_mode");
         cx.push(
             C::StreamModeChanged,
-            ev,
-            None,
+            &setting(cx, "stream_mode"),
             format!("the stream of `{name}` switches from {} to {}: updated in place (Kinesis allows two switches per 24 hours)", os.stream_mode.name(), ns.stream_mode.name()),
             None,
-            a,
-            b,
         );
     } else if ns.stream_mode == StreamMode::Provisioned && os.shards != ns.shards {
-        let (a, b) = spans(cx, "shards");
+        let at = setting(cx, "shards");
         let (from, to) = (u64::from(os.shards), u64::from(ns.shards));
         if to <= from * 2 && to * 2 >= from {
             cx.push(
                 C::ShardsChanged,
-                ev,
-                None,
+                &at,
                 format!("the stream of `{name}` goes from {from} to {to} shards: within one UpdateShardCount step (half to double), updated in place"),
                 None,
-                a,
-                b,
             );
         } else {
             let step = if to > from {
@@ -328,18 +305,14 @@ fn compare_event(
             };
             cx.push(
                 C::ShardsStepTooLarge,
-                ev,
-                None,
+                &at,
                 format!("the stream of `{name}` goes from {from} to {to} shards: UpdateShardCount scales at most to double or down to half the current count, so the deployment fails and rolls back"),
                 Some(format!("deploy in steps of at most double or half: first {step} shards")),
-                a,
-                b,
             );
         }
     }
     if os.retention_hours != ns.retention_hours {
-        let (a, b) = spans(cx, "retention_hours");
-        cx.push(C::StreamRetentionChanged, ev, None, format!("the stream retention of `{name}` goes from {} to {} hours: updated in place; Firehose reads records within seconds", os.retention_hours, ns.retention_hours), None, a, b);
+        cx.push(C::StreamRetentionChanged, &setting(cx, "retention_hours"), format!("the stream retention of `{name}` goes from {} to {} hours: updated in place; Firehose reads records within seconds", os.retention_hours, ns.retention_hours), None);
     }
     if os.buffer_interval_seconds != ns.buffer_interval_seconds
         || os.buffer_size_mb != ns.buffer_size_mb
@@ -349,27 +322,22 @@ fn compare_event(
         } else {
             "buffer_size_mb"
         };
-        let (a, b) = spans(cx, key);
-        cx.push(C::BufferingChanged, ev, None, format!("the Firehose buffering of `{name}` changes: updated in place; only file sizes and delivery delay change"), None, a, b);
+        cx.push(C::BufferingChanged, &setting(cx, key), format!("the Firehose buffering of `{name}` changes: updated in place; only file sizes and delivery delay change"), None);
     }
     if os.parquet_compression != ns.parquet_compression {
-        let (a, b) = spans(cx, "parquet_compression");
-        cx.push(C::CompressionChanged, ev, None, format!("the Parquet compression of `{name}` goes from {} to {}: each Parquet file records its codec, so old and new files read alike", os.parquet_compression.name(), ns.parquet_compression.name()), None, a, b);
+        cx.push(C::CompressionChanged, &setting(cx, "parquet_compression"), format!("the Parquet compression of `{name}` goes from {} to {}: each Parquet file records its codec, so old and new files read alike", os.parquet_compression.name(), ns.parquet_compression.name()), None);
     }
     if os.raw_retention_days != ns.raw_retention_days {
-        let (a, b) = spans(cx, "raw_retention_days");
+        let at = setting(cx, "raw_retention_days");
         if ns.raw_retention_days < os.raw_retention_days {
             cx.push(
                 C::RawRetentionLowered,
-                ev,
-                None,
+                &at,
                 format!("raw backups of `{name}` expire after {} days instead of {}: S3 lifecycle rules apply to existing objects, so backups older than {} days expire after the update", ns.raw_retention_days, os.raw_retention_days, ns.raw_retention_days),
                 Some("copy the raw backups you still need before deploying".to_owned()),
-                a,
-                b,
             );
         } else {
-            cx.push(C::RawRetentionRaised, ev, None, format!("raw backups of `{name}` are kept {} days instead of {}: backups not yet expired are kept longer", ns.raw_retention_days, os.raw_retention_days), None, a, b);
+            cx.push(C::RawRetentionRaised, &at, format!("raw backups of `{name}` are kept {} days instead of {}: backups not yet expired are kept longer", ns.raw_retention_days, os.raw_retention_days), None);
         }
     }
 

@@ -155,30 +155,30 @@ pub struct Cx<'a> {
     pub changes: Vec<Change>,
 }
 
+/// What a change concerns and where it is in both files.
+#[derive(Debug, Clone, Default)]
+pub struct At<'a> {
+    /// The event, when the change concerns one.
+    pub event: Option<&'a str>,
+    /// The column path, when the change concerns one.
+    pub column: Option<&'a str>,
+    /// Where in the new file.
+    pub new: Option<Span>,
+    /// Where in the old file.
+    pub old: Option<Span>,
+}
+
 impl Cx<'_> {
-    /// Records a change.
-    #[expect(
-        clippy::too_many_arguments,
-        reason = "every part of a change is distinct and named at the call site"
-    )]
-    pub fn push(
-        &mut self,
-        code: ChangeCode,
-        event: Option<&str>,
-        column: Option<&str>,
-        message: String,
-        help: Option<String>,
-        new_span: Option<Span>,
-        old_span: Option<Span>,
-    ) {
+    /// Records a change of `code` at `at`.
+    pub fn push(&mut self, code: ChangeCode, at: &At<'_>, message: String, help: Option<String>) {
         self.changes.push(Change {
             code,
-            event: event.map(str::to_owned),
-            column: column.map(str::to_owned),
+            event: at.event.map(str::to_owned),
+            column: at.column.map(str::to_owned),
             message,
             help,
-            new_span,
-            old_span,
+            new_span: at.new.clone(),
+            old_span: at.old.clone(),
             accepted: None,
         });
     }

@@ -8,7 +8,7 @@
 
 use annotate_snippets::{AnnotationKind, Group, Level as Lvl, Renderer, Snippet};
 use eventlake_schema::Span;
-use eventlake_schema::diag::line_col;
+use eventlake_schema::diag::{clamp_span, line_col};
 use serde_json::{Value, json};
 
 use super::{Change, Level, Outcome};
@@ -56,7 +56,7 @@ impl<'a> Lines<'a> {
 
     /// The whole lines a span touches, their first line number, and the span inside them.
     fn excerpt(&self, span: &Span) -> (&'a str, usize, Span) {
-        let span = clamp(self.source, span);
+        let span = clamp_span(self.source, span);
         let first = self.index(span.start);
         let last = self.index(span.end.max(span.start));
         let start = self.starts[first];
@@ -188,19 +188,6 @@ fn group<'a>(
         g = g.element(Lvl::NOTE.message(format!("accepted in {}: {reason}", files.new_path)));
     }
     g
-}
-
-/// Keeps a span inside the text and on character boundaries.
-fn clamp(source: &str, span: &Span) -> Span {
-    let mut start = span.start.min(source.len());
-    while start > 0 && !source.is_char_boundary(start) {
-        start -= 1;
-    }
-    let mut end = span.end.clamp(start, source.len());
-    while end < source.len() && !source.is_char_boundary(end) {
-        end += 1;
-    }
-    start..end
 }
 
 fn location(lines: &Lines<'_>, path: &str, span: Option<&Span>) -> Value {

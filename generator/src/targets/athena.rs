@@ -64,7 +64,7 @@ pub fn render(cx: &Context<'_>) -> Result<Vec<Artifact>, crate::Error> {
         let queries = QueriesContext {
             header: cx.header("--"),
             table: &event.name,
-            database: database_display(cx),
+            database: cx.humanize(&cx.plan.database_sub),
             pruned: plan
                 .partitions
                 .iter()
@@ -94,13 +94,6 @@ struct QueriesContext<'a> {
     /// What the filters select (`today`, `this month`, …).
     period: &'static str,
     queries: Vec<StarterQuery>,
-}
-
-/// `shop_<environment>`: the database name for humans.
-fn database_display(cx: &Context<'_>) -> String {
-    cx.plan
-        .database_sub
-        .replace(&format!("${{{}}}", cx.plan.env_param), "<environment>")
 }
 
 /// One column line of the DDL.
@@ -188,7 +181,7 @@ pub(crate) fn ddl_context(
         header: cx.header("--"),
         table: table.name,
         description: table.description,
-        database: database_display(cx),
+        database: cx.humanize(&cx.plan.database_sub),
         database_example: cx
             .plan
             .database_sub

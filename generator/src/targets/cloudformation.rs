@@ -470,14 +470,10 @@ fn dashboards(plan: &LakePlan) -> Vec<Dashboard> {
             } else {
                 String::new()
             };
-            let suffix = if several {
-                format!("-{n}")
-            } else {
-                String::new()
-            };
+            let suffix = if several { "-" } else { "" };
             Dashboard {
                 logical: format!("Dashboard{n}"),
-                name_sub: format!("{}-${{{ENV_PARAM}}}{suffix}", plan.name),
+                name_sub: format!("{}-${{{ENV_PARAM}}}{suffix}{n}", plan.name),
                 body,
             }
         })

@@ -23,7 +23,7 @@ pub const TEMPLATE: &str = "docs/README.md.j2";
 /// `README.md` in the output folder.
 pub fn render(cx: &Context<'_>) -> Result<Vec<Artifact>, crate::Error> {
     let plan = &cx.plan;
-    let human = |s: &str| humanize(cx, s);
+    let human = |s: &str| cx.humanize(s);
     let events: Vec<EventDoc> = cx
         .schema
         .events
@@ -155,7 +155,7 @@ struct QueryDoc {
 
 fn event_doc(cx: &Context<'_>, index: usize, e: &Event, p: &EventPlan) -> EventDoc {
     let s = &e.settings;
-    let human = |t: &str| humanize(cx, t);
+    let human = |t: &str| cx.humanize(t);
     let mut columns = Vec::new();
     for f in &e.fields {
         column_rows(f, "", "", &mut columns);
@@ -231,13 +231,6 @@ fn event_doc(cx: &Context<'_>, index: usize, e: &Event, p: &EventPlan) -> EventD
         partitions,
         queries,
     }
-}
-
-/// A `!Sub` string for people: `shop-<environment>-lake-<account-id>-<region>`.
-fn humanize(cx: &Context<'_>, s: &str) -> String {
-    s.replace(&format!("${{{}}}", cx.plan.env_param), "<environment>")
-        .replace("${AWS::AccountId}", "<account-id>")
-        .replace("${AWS::Region}", "<region>")
 }
 
 /// Appends the row of `f` (path `prefix` + name) and rows for the struct fields inside it.

@@ -18,7 +18,7 @@ use eventlake_schema::errors_table::{
 use super::glue::{Column, Formats, TableInput};
 use super::{Context, athena, pretty_json};
 use crate::output::Artifact;
-use crate::plan::EventPlan;
+use crate::plan::{EventPlan, PartitionPlan};
 use crate::render::render as render_template;
 
 /// JSON text files read by the OpenX JSON SerDe, which matches keys case-insensitively (so
@@ -80,22 +80,12 @@ pub fn table_input(event: &Event, plan: &EventPlan, bucket_logical: &str) -> Tab
             "Partition: the error-output type (the folder after errors/<event>/)".to_owned(),
         ),
     }];
-    for p in hours {
-        params.push((format!("projection.{}.type", p.name), "integer".into()));
-        params.push((
-            format!("projection.{}.range", p.name),
-            format!("{},{}", p.min, p.max),
-        ));
-        if p.digits > 0 {
-            params.push((
-                format!("projection.{}.digits", p.name),
-                p.digits.to_string(),
-            ));
-        }
+    for p in hours.iter().map(PartitionPlan::of) {
+        params.extend(p.projection());
         template.push_str(&format!("{}=${{{}}}/", p.name, p.name));
         keys.push(Column {
             name: p.name.to_owned(),
-            glue_type: eventlake_schema::mapping::glue(&eventlake_schema::model::PARTITION_TYPE),
+            glue_type: p.glue_type,
             comment: Some(format!("Partition: {} of the arrival time (UTC)", p.name)),
         });
     }

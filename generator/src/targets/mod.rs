@@ -78,6 +78,13 @@ impl Context<'_> {
             self.source_name
         )
     }
+
+    /// A `!Sub` string for people: `shop-<environment>-lake-<account-id>-<region>`.
+    pub fn humanize(&self, s: &str) -> String {
+        s.replace(&format!("${{{}}}", self.plan.env_param), "<environment>")
+            .replace("${AWS::AccountId}", "<account-id>")
+            .replace("${AWS::Region}", "<region>")
+    }
 }
 
 /// Options of a generation run.

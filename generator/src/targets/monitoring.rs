@@ -44,61 +44,38 @@ pub struct DocumentedMetric {
 
 /// Every metric an alarm or the dashboard reads (sources in docs/operations.md).
 pub const DOCUMENTED_METRICS: &[DocumentedMetric] = &[
-    DocumentedMetric {
-        namespace: FIREHOSE,
-        metric: "FailedConversion.Records",
-        dimension: DELIVERY_STREAM_NAME,
-        statistics: &["Sum"],
-    },
-    DocumentedMetric {
-        namespace: FIREHOSE,
-        metric: "SucceedConversion.Records",
-        dimension: DELIVERY_STREAM_NAME,
-        statistics: &["Sum"],
-    },
-    DocumentedMetric {
-        namespace: FIREHOSE,
-        metric: "PartitionCountExceeded",
-        dimension: DELIVERY_STREAM_NAME,
-        statistics: &["Maximum"],
-    },
-    DocumentedMetric {
-        namespace: FIREHOSE,
-        metric: "DeliveryToS3.Success",
-        dimension: DELIVERY_STREAM_NAME,
-        statistics: &["Minimum", "Average"],
-    },
-    DocumentedMetric {
-        namespace: FIREHOSE,
-        metric: "DeliveryToS3.DataFreshness",
-        dimension: DELIVERY_STREAM_NAME,
-        statistics: &["Maximum", "Average"],
-    },
-    DocumentedMetric {
-        namespace: FIREHOSE,
-        metric: "DataReadFromKinesisStream.Records",
-        dimension: DELIVERY_STREAM_NAME,
-        statistics: &["Sum"],
-    },
-    DocumentedMetric {
-        namespace: FIREHOSE,
-        metric: "KinesisMillisBehindLatest",
-        dimension: DELIVERY_STREAM_NAME,
-        statistics: &["Maximum", "Average"],
-    },
-    DocumentedMetric {
-        namespace: KINESIS,
-        metric: "IncomingRecords",
-        dimension: STREAM_NAME,
-        statistics: &["Sum"],
-    },
-    DocumentedMetric {
-        namespace: KINESIS,
-        metric: "WriteProvisionedThroughputExceeded",
-        dimension: STREAM_NAME,
-        statistics: &["Sum", "Average"],
-    },
+    DocumentedMetric::firehose("FailedConversion.Records", &["Sum"]),
+    DocumentedMetric::firehose("SucceedConversion.Records", &["Sum"]),
+    DocumentedMetric::firehose("PartitionCountExceeded", &["Maximum"]),
+    DocumentedMetric::firehose("DeliveryToS3.Success", &["Minimum", "Average"]),
+    DocumentedMetric::firehose("DeliveryToS3.DataFreshness", &["Maximum", "Average"]),
+    DocumentedMetric::firehose("DataReadFromKinesisStream.Records", &["Sum"]),
+    DocumentedMetric::firehose("KinesisMillisBehindLatest", &["Maximum", "Average"]),
+    DocumentedMetric::kinesis("IncomingRecords", &["Sum"]),
+    DocumentedMetric::kinesis("WriteProvisionedThroughputExceeded", &["Sum", "Average"]),
 ];
+
+impl DocumentedMetric {
+    /// A Firehose metric: published per delivery stream.
+    const fn firehose(metric: &'static str, statistics: &'static [&'static str]) -> Self {
+        Self {
+            namespace: FIREHOSE,
+            metric,
+            dimension: DELIVERY_STREAM_NAME,
+            statistics,
+        }
+    }
+
+    /// A Kinesis Data Streams metric: published per stream.
+    const fn kinesis(metric: &'static str, statistics: &'static [&'static str]) -> Self {
+        Self {
+            namespace: KINESIS,
+            metric,
+            dimension: STREAM_NAME,
+            statistics,
+        }
+    }
+}
 
 /// Added to the buffer interval for the freshness threshold: AWS recommends alarming when
 /// freshness exceeds the buffering limit, which is at most 15 minutes.

@@ -21,6 +21,8 @@ use eventlake_schema::{Event, Field, Schema, Type, mapping};
 use proc_macro2::{Ident, Span, TokenStream};
 use quote::{format_ident, quote};
 
+use crate::plan::pascal_case;
+
 /// Type names the generated file uses unqualified (`Option<…>`, `String`, `Vec<…>`) or that
 /// Rust reserves (`Self`): a struct, enum or variant with one of these names gets a trailing
 /// `_` (`Self_`, `Option_`), so it neither shadows the prelude nor fails to parse.
@@ -83,7 +85,7 @@ impl Cx {
     }
 
     fn event(&mut self, lake: &str, event: &Event) {
-        let name = self.unique(pascal(&event.name));
+        let name = self.unique(pascal_case(&event.name));
         let doc = match &event.description {
             Some(d) => format!(" {d}."),
             None => format!(" Event `{}`.", event.name),
@@ -135,7 +137,7 @@ impl Cx {
                 } else {
                     format!("{path}.{}", f.name)
                 };
-                let base = format!("{owner}{}", pascal(&f.name));
+                let base = format!("{owner}{}", pascal_case(&f.name));
                 let inner = self.rust_type(event, &base, &field_path, f, &f.ty);
                 let ty = if f.required {
                     inner
@@ -264,19 +266,6 @@ impl Cx {
     }
 }
 
-/// `order_placed` → `OrderPlaced`.
-fn pascal(name: &str) -> String {
-    name.split(|c: char| !c.is_ascii_alphanumeric())
-        .filter(|p| !p.is_empty())
-        .map(|p| {
-            let mut cs = p.chars();
-            cs.next()
-                .map(|c| c.to_ascii_uppercase().to_string() + cs.as_str())
-                .unwrap_or_default()
-        })
-        .collect()
-}
-
 /// A variant identifier for an enum value: `bank_transfer` → `BankTransfer`, `USD` → `Usd`.
 /// Each non-ASCII letter or digit becomes a word of its own, `U` and its code point in hex
 /// (`é` → `U00e9`, `café` → `CafU00e9`), so values that differ only there stay distinct;
@@ -351,7 +340,6 @@ mod tests {
 
     #[test]
     fn names() {
-        assert_eq!(pascal("order_placed"), "OrderPlaced");
         assert_eq!(variant_name("USD"), "Usd");
         assert_eq!(variant_name("bank_transfer"), "BankTransfer");
         assert_eq!(variant_name("OnLeave"), "OnLeave");

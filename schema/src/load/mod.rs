@@ -11,8 +11,8 @@
 //!   ([`crate::format`]).
 //!
 //! The walk is one context, [`Cx`], whose methods are split by what they read: TOML values
-//! (`values`), the root and `[lake]` (`lake`), settings (`settings`), events (`events`) and
-//! fields and their types (`fields`).
+//! (`values`), the root and `[lake]` (`lake`), settings (`settings`), events (`events`),
+//! fields and their types (`fields`), and the `[[accept]]` tables (`accept`).
 
 use std::borrow::Cow;
 
@@ -23,6 +23,7 @@ use crate::diag::{Diagnostic, Report, Span};
 use crate::evolution;
 use crate::model::Schema;
 
+mod accept;
 mod events;
 mod fields;
 mod lake;
@@ -101,6 +102,23 @@ pub fn load_path(path: &std::path::Path) -> Result<Loaded, Report> {
 
 /// Validates events.toml text; `path` is only used in messages.
 pub fn load_str(source: &str, path: &str) -> Result<Loaded, Report> {
+    let (schema, _, mut cx) = read(source, path)?;
+    match schema {
+        Some(schema) if !cx.has_errors() => Ok(Loaded {
+            schema,
+            warnings: cx.report(path),
+        }),
+        _ => Err(cx.report(path)),
+    }
+}
+
+/// Reads the text: the model (when one can be built), the `[[accept]]` tables that are valid,
+/// and the loader holding every problem found, in file order. A TOML syntax error is the whole
+/// report: a half-parsed document would only produce noise.
+fn read<'s>(
+    source: &'s str,
+    path: &str,
+) -> Result<(Option<Schema>, Vec<evolution::Acceptance>, Cx<'s>), Report> {
     let mut cx = Cx::new(source);
     let (root, syntax_errors) = DeTable::parse_recoverable(source);
     if !syntax_errors.is_empty() {
@@ -114,27 +132,14 @@ pub fn load_str(source: &str, path: &str) -> Result<Loaded, Report> {
         return Err(cx.report(path));
     }
     let schema = cx.schema(&root);
-    cx.diags.extend(evolution::read(root.get_ref()).1);
+    let accepted = cx.acceptances(root.get_ref());
+    if schema.is_none() && !cx.has_errors() {
+        // Defensive: every `None` is paired with an error diagnostic.
+        cx.diags
+            .push(Diagnostic::error(0..0, "the schema is incomplete"));
+    }
     cx.diags.sort_by_key(|d| (d.span.start, d.span.end));
-    if cx
-        .diags
-        .iter()
-        .any(|d| d.severity == crate::diag::Severity::Error)
-    {
-        return Err(cx.report(path));
-    }
-    match schema {
-        Some(schema) => Ok(Loaded {
-            schema,
-            warnings: cx.report(path),
-        }),
-        None => {
-            // Defensive: every `None` above is paired with an error diagnostic.
-            cx.diags
-                .push(Diagnostic::error(0..0, "the schema is incomplete"));
-            Err(cx.report(path))
-        }
-    }
+    Ok((schema, accepted, cx))
 }
 
 /// A schema read for comparison by `eventlake diff`: the model even when today's validation
@@ -154,32 +159,14 @@ pub struct Lenient {
 /// syntax error, no `[lake]` name, an event whose name or columns cannot be read); every
 /// other problem is returned in [`Lenient::problems`].
 pub fn load_lenient(source: &str, path: &str) -> Result<Lenient, Report> {
-    let mut cx = Cx::new(source);
-    let (root, syntax_errors) = DeTable::parse_recoverable(source);
-    if !syntax_errors.is_empty() {
-        // The same report as `load_str` gives for a syntax error.
-        return match load_str(source, path) {
-            Err(report) => Err(report),
-            Ok(_) => Err(cx.report(path)),
-        };
-    }
-    let schema = cx.schema(&root);
-    let (accepted, accept_diags) = evolution::read(root.get_ref());
-    cx.diags.extend(accept_diags);
-    cx.diags.sort_by_key(|d| (d.span.start, d.span.end));
+    let (schema, accepted, mut cx) = read(source, path)?;
     match schema {
         Some(schema) => Ok(Lenient {
             schema,
             problems: cx.report(path),
             accepted,
         }),
-        None => {
-            if cx.diags.is_empty() {
-                cx.diags
-                    .push(Diagnostic::error(0..0, "the schema is incomplete"));
-            }
-            Err(cx.report(path))
-        }
+        None => Err(cx.report(path)),
     }
 }
 
@@ -217,6 +204,11 @@ impl<'s> Cx<'s> {
         self.diags.push(Diagnostic::error(span, message));
         let last = self.diags.len() - 1;
         &mut self.diags[last]
+    }
+
+    fn has_errors(&self) -> bool {
+        let error = |d: &Diagnostic| d.severity == crate::diag::Severity::Error;
+        self.diags.iter().any(error)
     }
 
     fn push(&mut self, d: Diagnostic) {
