@@ -271,10 +271,12 @@ fn ingest(term: &mut Term<'_>, args: &IngestArgs) -> Result<u8, Error> {
     {
         match f {
             Some(path) if path.as_os_str() != "-" => {
-                inputs.push(std::fs::read(path).map_err(|source| Error::Io {
-                    action: format!("cannot read {}", path.display()),
-                    source,
-                })?);
+                inputs.push(
+                    eventlake_local::read_input(path).map_err(|source| Error::Io {
+                        action: format!("cannot read {}", path.display()),
+                        source,
+                    })?,
+                );
             }
             _ => {
                 let mut buf = Vec::new();

@@ -33,7 +33,7 @@ use std::path::Path;
 pub use convert::{Converter, Failure, Finding};
 pub use ingest::{
     IngestOptions, IngestReport, KinesisRecord, ingest_bytes, ingest_kinesis_records,
-    ingest_records, parse_arrival,
+    ingest_records, parse_arrival, read_input,
 };
 
 /// Errors of the local lake (bad records are not errors: they go to `errors/`).

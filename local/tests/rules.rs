@@ -594,3 +594,18 @@ fn fake_events_ingest_without_errors_for_every_fixture() {
         }
     }
 }
+
+#[test]
+fn large_inputs_are_read_whole() {
+    // Above the size read in two halves, odd-sized, and a small one read in one go.
+    let dir = tempfile::tempdir().expect("tempdir");
+    for len in [(16 << 20) + 7, 1000] {
+        let content: Vec<u8> = (0..len).map(|i| (i * 31 % 251) as u8).collect();
+        let path = dir.path().join(format!("in-{len}.ndjson"));
+        std::fs::write(&path, &content).expect("write");
+        let read = eventlake_local::read_input(&path).expect("read");
+        assert!(read == content, "{len} bytes: read {}", read.len());
+    }
+    let missing = eventlake_local::read_input(&dir.path().join("missing.ndjson"));
+    assert!(missing.is_err());
+}
