@@ -299,15 +299,11 @@ fn ingest(
         drop(tx);
         // The raw backup is written next to the Parquet files, on its own thread.
         let raw = s.spawn(|| stage.write_raw(records));
-        let mut pending: BTreeMap<usize, Result<ChunkOut, Error>> = BTreeMap::new();
-        let mut want = 0;
-        for (k, out) in rx.iter() {
-            pending.insert(k, out);
-            while let Some(out) = pending.remove(&want) {
-                writers.take(out?, &mut report)?;
-                want += 1;
-            }
+        let received = take_in_order(rx, &mut writers, &mut report);
+        if received.is_err() {
+            stage.stopped.store(true, Ordering::Relaxed);
         }
+        received?;
         writers.hash = raw
             .join()
             .map_err(|_| Error::Message("the raw-backup thread panicked".to_owned()))??;
@@ -359,6 +355,26 @@ pub fn read_input(path: &Path) -> std::io::Result<Vec<u8>> {
 
 /// Smaller files are read on the calling thread.
 const READ_IN_HALVES_MIN_BYTES: usize = 16 << 20;
+
+/// Hands the converted chunks to `writers` in input order. The receiver is dropped on
+/// return, so that after an error every worker's next send fails and it stops, instead of
+/// waiting forever for room in the channel.
+fn take_in_order(
+    rx: mpsc::Receiver<(usize, Result<ChunkOut, Error>)>,
+    writers: &mut Writers<'_>,
+    report: &mut IngestReport,
+) -> Result<(), Error> {
+    let mut pending: BTreeMap<usize, Result<ChunkOut, Error>> = BTreeMap::new();
+    let mut want = 0;
+    for (k, out) in rx {
+        pending.insert(k, out);
+        while let Some(out) = pending.remove(&want) {
+            writers.take(out?, report)?;
+            want += 1;
+        }
+    }
+    Ok(())
+}
 
 /// The current time, to the millisecond.
 pub fn now() -> Instant {
@@ -475,6 +491,8 @@ struct Stage {
     arrival_path: String,
     /// (temporary path, final path without the stem, suffix).
     pending: std::sync::Mutex<Vec<(PathBuf, PathBuf, &'static str)>>,
+    /// Set when the ingest fails or is abandoned: the raw backup stops early.
+    stopped: std::sync::atomic::AtomicBool,
 }
 
 impl Stage {
@@ -486,6 +504,7 @@ impl Stage {
             arrival,
             arrival_path: layout::arrival_path(arrival),
             pending: std::sync::Mutex::new(Vec::new()),
+            stopped: std::sync::atomic::AtomicBool::new(false),
         })
     }
 
@@ -512,6 +531,9 @@ impl Stage {
         hasher.write(self.event.as_bytes());
         // The error (and its path text) is built only on failure, not once per record.
         let written: std::io::Result<()> = records.iter().try_for_each(|r| {
+            if self.stopped.load(Ordering::Relaxed) {
+                return Err(std::io::Error::other("the ingest stopped"));
+            }
             hasher.write(r);
             // The length too, so that the same bytes cut into other records hash apart.
             hasher.write_u64(r.len() as u64);

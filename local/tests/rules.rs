@@ -609,3 +609,29 @@ fn large_inputs_are_read_whole() {
     let missing = eventlake_local::read_input(&dir.path().join("missing.ndjson"));
     assert!(missing.is_err());
 }
+
+#[test]
+fn a_large_pretty_printed_file_is_not_left_waiting() {
+    // Far more chunks of lines than the channel holds: the first attempt is abandoned at
+    // its first chunk, and its workers must stop rather than wait for room forever. A
+    // hang fails the test after minutes instead of blocking the suite.
+    let pretty = "{\n  \"order_id\": \"p\",\n  \"total\": 1\n}\n".repeat(40_000);
+    let (done, result) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let s = shop();
+        let dir = tempfile::tempdir().expect("tempdir");
+        let opts = eventlake_local::IngestOptions {
+            lake_dir: dir.path().to_path_buf(),
+            arrival: eventlake_local::parse_arrival(ARRIVAL),
+            threads: 2,
+        };
+        let r = eventlake_local::ingest_bytes(&s, "order", &[pretty.as_bytes()], &opts);
+        let left = tree(dir.path());
+        let _ = done.send((r.map(|r| (r.records, r.converted)).ok(), left));
+    });
+    let (counts, files) = result
+        .recv_timeout(std::time::Duration::from_secs(300))
+        .expect("the ingest finished");
+    assert_eq!(counts, Some((40_000, 40_000)));
+    assert!(files.iter().all(|(name, _)| !name.contains(".tmp")));
+}
