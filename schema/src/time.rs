@@ -73,11 +73,7 @@ fn parse_fixed_width(s: &str) -> Option<Instant> {
         _ => (s.as_bytes(), b' '),
     };
     let (fixed, fraction) = b.split_at_checked(19)?;
-    let number = |at: std::ops::Range<usize>| {
-        fixed[at].iter().try_fold(0u32, |n, &c| {
-            c.is_ascii_digit().then(|| n * 10 + u32::from(c - b'0'))
-        })
-    };
+    let number = |at: std::ops::Range<usize>| digits_value(&fixed[at]);
     if fixed[4] != b'-'
         || fixed[7] != b'-'
         || fixed[10] != separator
@@ -90,12 +86,7 @@ fn parse_fixed_width(s: &str) -> Option<Instant> {
     let (h, mi, sec) = (number(11..13)?, number(14..16)?, number(17..19)?);
     let nanos = match fraction {
         [] => 0,
-        [b'.', digits @ ..] if (1..=9).contains(&digits.len()) => {
-            let n = digits.iter().try_fold(0u32, |n, &c| {
-                c.is_ascii_digit().then(|| n * 10 + u32::from(c - b'0'))
-            })?;
-            n * 10u32.pow(9 - u32::try_from(digits.len()).ok()?)
-        }
+        [b'.', digits @ ..] => fraction_nanos(digits)?,
         _ => return None,
     };
     if y < 1 || h > 23 || mi > 59 || sec > 59 {
@@ -143,11 +134,7 @@ pub fn parse_epoch(text: &str) -> Option<Instant> {
             nanos: 0,
         }),
         Some(frac) => {
-            if frac.is_empty() || frac.len() > 9 || !frac.bytes().all(|b| b.is_ascii_digit()) {
-                return None;
-            }
-            let mut nanos: u32 = frac.parse().ok()?;
-            nanos *= 10u32.pow(9 - u32::try_from(frac.len()).ok()?);
+            let nanos = fraction_nanos(frac.as_bytes())?;
             let secs = i64::try_from(int).ok()?;
             if int_part.starts_with('-') && nanos > 0 {
                 checked(Instant {
@@ -182,15 +169,27 @@ fn instant(y: i64, m: u32, d: u32, time: &str) -> Option<Instant> {
     }
     let nanos = match frac {
         None => 0,
-        Some(f) if !f.is_empty() && f.len() <= 9 && f.bytes().all(|b| b.is_ascii_digit()) => {
-            let n: u32 = f.parse().ok()?;
-            n * 10u32.pow(9 - u32::try_from(f.len()).ok()?)
-        }
-        Some(_) => return None,
+        Some(f) => fraction_nanos(f.as_bytes())?,
     };
     let days = days_from_civil(y, m, d)?;
     let secs = days * 86_400 + i64::from(h * 3600 + mi * 60 + s);
     checked(Instant { secs, nanos })
+}
+
+/// The value of a run of ASCII digits (at most 9, so it fits), or `None` for any other
+/// byte.
+fn digits_value(digits: &[u8]) -> Option<u32> {
+    digits.iter().try_fold(0u32, |n, &c| {
+        c.is_ascii_digit().then(|| n * 10 + u32::from(c - b'0'))
+    })
+}
+
+/// Nanoseconds of a fraction of a second written with 1 to 9 digits.
+fn fraction_nanos(digits: &[u8]) -> Option<u32> {
+    let len = u32::try_from(digits.len())
+        .ok()
+        .filter(|n| (1..=9).contains(n))?;
+    Some(digits_value(digits)? * 10u32.pow(9 - len))
 }
 
 fn two_digits(s: &str) -> Option<u32> {
